@@ -1,0 +1,229 @@
+"""Offline signals that tell what a changed span is: a date, a number, a name, an inflection.
+
+No model is downloaded: names come from combining weak signals (capitals
+away from a sentence start, titles, role nouns, speech verbs and attribution
+patterns, first names, how the same word is used elsewhere); inflections from
+simplemma's lemmas and shared stems; dates from German and English patterns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from functools import lru_cache
+
+_MONTHS = {
+    "januar": 1, "jänner": 1, "january": 1, "jan": 1,
+    "februar": 2, "february": 2, "feb": 2, "febr": 2,
+    "märz": 3, "march": 3, "mar": 3, "mär": 3,
+    "april": 4, "apr": 4,
+    "mai": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nov": 11,
+    "dezember": 12, "december": 12, "dez": 12, "dec": 12,
+}  # fmt: skip
+_WEEKDAYS = (
+    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
+    "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DATE_PATTERNS = (
+    # 2019-08-27
+    re.compile(r"\b(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})\b"),
+    # 27.08.19, 27.08.2019
+    re.compile(r"\b(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4}|\d{2})\b"),
+    # 27. August 2019, 27 August 2019, 27th of August 2019
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?(?P<mn>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b",
+        re.IGNORECASE,
+    ),
+    # August 27, 2019
+    re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    # August 2019
+    re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    # Dienstag, Monday (a weekday alone counts as part of a date)
+    re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE),
+)
+
+
+def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
+    """Return (start, end, (year, month, day) or None) for each date found in `text`."""
+    spans: list[tuple[int, int, tuple[int, int, int] | None]] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in spans):
+                continue
+            spans.append((m.start(), m.end(), _parse(m)))
+    return sorted(spans)
+
+
+def _parse(m: re.Match[str]) -> tuple[int, int, int] | None:
+    groups = m.groupdict()
+    if "y" not in groups:
+        return None
+    year = int(groups["y"])
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    month = _MONTHS[groups["mn"].lower()] if groups.get("mn") else int(groups["m"])
+    day = int(groups["d"]) if groups.get("d") else 1
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    return year, month, day
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def has_digit(text: str) -> bool:
+    """Return whether `text` holds a figure."""
+    return _DIGIT.search(text) is not None
+
+
+# -- inflection ---------------------------------------------------------------
+
+
+@lru_cache(maxsize=65536)
+def _lemma(word: str, lang: str) -> str:
+    import simplemma
+
+    return str(simplemma.lemmatize(word, lang=lang)).casefold()
+
+
+def is_inflection(a: str, b: str, lang: str) -> bool:
+    """Return whether two different words are forms of the same word."""
+    fa, fb = a.casefold(), b.casefold()
+    if fa == fb or not (a.isalpha() and b.isalpha()):
+        return False
+    stem = _common_prefix(fa, fb)
+    if stem >= 4 and max(len(fa), len(fb)) - stem <= 3 and stem >= 0.6 * max(len(fa), len(fb)):
+        return True
+    la, lb = _lemma(a, lang), _lemma(b, lang)
+    return la == lb or la == fb or lb == fa
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+# -- names --------------------------------------------------------------------
+
+TITLES = frozenset(
+    "prof dr herr frau hr fr mr mrs ms miss sir dame lord lady mag ing dipl minister ministerin "
+    "senator senatorin präsident präsidentin president judge richter richterin st saint".split()
+)
+SPEECH_VERBS = frozenset(
+    "betonte betont sagte sagt erklärte erklärt meinte meint ergänzte ergänzt unterstrich "
+    "unterstreicht führte fügte hob lobte kritisierte forderte warnte bekräftigte so "
+    "said says stated states added adds explained explains noted notes told tells stressed "
+    "stresses emphasised emphasized argued argues warned warns according".split()
+)
+ROLE_SUFFIXES = (
+    "sprecher", "sprecherin", "meister", "meisterin", "minister", "ministerin", "präsident",
+    "präsidentin", "direktor", "direktorin", "leiter", "leiterin", "vorsitzende", "vorsitzender",
+    "führer", "führerin", "chef", "chefin", "rat", "rätin", "beauftragte", "beauftragter",
+    "spokesperson", "spokesman", "spokeswoman", "mayor", "minister", "director", "chairman",
+    "chairwoman", "chair", "ceo", "president", "secretary", "manager", "officer", "head",
+    "professor", "author", "founder", "councillor", "councilor", "governor", "senator",
+)  # fmt: skip
+DETERMINERS = frozenset(
+    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
+    "the a an this that these those".split()
+)
+FIRST_NAMES = frozenset(
+    """anna maria julia laura lena lea sarah sophie katharina christina sabine petra monika
+    andrea claudia susanne birgit stefanie nicole kristina martina ursula renate karin heike
+    angela barbara elisabeth ingrid helga gisela emma mia hannah johanna charlotte clara
+    thomas michael andreas stefan stephan peter klaus jürgen wolfgang hans frank uwe bernd
+    markus martin christian matthias tobias alexander jan jens jochen jörg dieter günter
+    gerhard helmut horst manfred werner rainer ralf olaf karl heinz friedrich wilhelm paul
+    lukas felix jonas leon maximilian david daniel sebastian florian philipp simon moritz
+    john james robert william richard joseph charles george edward henry mary patricia
+    jennifer linda elizabeth susan jessica margaret emily olivia sophia isabella amelia
+    mark steven kevin brian jason ryan eric jacob ethan noah liam oliver lucas harry jack
+    anne jane helen alice grace ruth rachel rebecca catherine victoria kate lucy""".split()
+)
+_ENDS_SENTENCE = frozenset(".!?:")
+_PARTICLES = frozenset("von van der de di da du la le zu vom ten ter bin al".split())
+
+
+def name_score(words: Sequence[str], index: int, lang: str, usages: Sequence[tuple[str, ...]]) -> float:
+    """Return how strongly `words[index]` looks like a proper name (>= 2 means: a name).
+
+    Args:
+        words: the tokens of the text the word stands in (punctuation included).
+        index: position of the word in `words`.
+        lang: "de" or "en" (German capitalises every noun, so capitals count less there).
+        usages: token windows (previous, word, next) of every other place the same
+            word stands in the documents being compared.
+    """
+    word = words[index]
+    if not word[:1].isupper():
+        return -5.0 if word.lower() not in _PARTICLES else 0.0
+    score = 0.0
+    rest = word[1:]
+    if (any(c.isupper() for c in rest) and any(c.islower() for c in rest)) or (
+        len(word) >= 2 and word.isupper() and word.isalpha()
+    ):
+        score += 3.0  # DStGB, eGovernment, McDonald, NASA
+    prev = _neighbour(words, index, -1)
+    nxt = _neighbour(words, index, 1)
+    sentence_start = prev is None or prev in _ENDS_SENTENCE or prev == '"'
+    if not sentence_start:
+        score += 2.0 if lang == "en" else 0.5
+    if prev is not None and prev.lower() in DETERMINERS:
+        score -= 1.5
+    if word.lower() in FIRST_NAMES:
+        score += 2.0
+    if prev is not None and (prev.lower() in FIRST_NAMES or prev.lower().rstrip(".") in TITLES):
+        score += 3.0
+    if _attributed(prev, nxt):
+        score += 2.0
+    window = [w.lower() for w in words[max(0, index - 8) : index]]
+    if any(w.endswith(ROLE_SUFFIXES) for w in window):
+        score += 1.5
+    if any(_attributed(p, n) or (p or "").lower().rstrip(".") in TITLES for p, _, n in usages):
+        score += 2.0
+    if lang == "en" and usages and all(p is not None and p not in _ENDS_SENTENCE for p, _, _ in usages):
+        score += 0.5
+    return score
+
+
+def _attributed(prev: str | None, nxt: str | None) -> bool:
+    """Return whether a word between `prev` and `nxt` stands as a speaker ("so X", "X betonte")."""
+    return (prev or "").lower() in {"so", "said", "says", "laut", "per"} or (nxt or "").lower() in SPEECH_VERBS
+
+
+def _neighbour(words: Sequence[str], index: int, step: int) -> str | None:
+    j = index + step
+    return words[j] if 0 <= j < len(words) else None
+
+
+_GERMAN = frozenset(
+    "der die das und ist nicht mit von zu den dem des ein eine einen auf für sich auch als "
+    "wird werden wurde sind im ist bei nach aus oder wie über sie er es wir ihr noch nur".split()
+)
+_ENGLISH = frozenset(
+    "the and of to is in that with for as on by are was were be this it from at or an "
+    "which has have not will would their they its".split()
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def language(text: str) -> str:
+    """Return "de" or "en", by which language's function words are more frequent."""
+    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    german = sum(1 for w in words if w in _GERMAN)
+    english = sum(1 for w in words if w in _ENGLISH)
+    return "de" if german > english else "en"

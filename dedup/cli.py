@@ -1,0 +1,231 @@
+"""The command line: parse options into one config, call the library, hand the result to a renderer.
+
+This is the only module that prints, exits, or configures logging.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import IntEnum
+from functools import wraps
+from typing import Any, TextIO, TypeVar
+
+import click
+
+from dedup import __version__
+from dedup.errors import DedupError
+from dedup.options import DEFAULT_MAX_BYTES, ScanOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+PROGRESS_MIN_FILES = 200
+
+
+class ExitCode(IntEnum):
+    """Exit statuses (the table in README.md)."""
+
+    OK = 0
+    DUPLICATES_FOUND = 1
+    ERROR = 2
+    INTERRUPTED = 130
+
+
+def output_options(func: F) -> F:
+    """Options that shape the report, shared by `scan` and `diff`."""
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
+                     show_default=True, help="Report format on stdout."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
+                     show_default=True, help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset)."),
+        click.option("--all", "show_all", is_flag=True, help="Also show cosmetic discrepancies (punctuation, case)."),
+        click.option("--side-by-side", is_flag=True, help="Show the two versions of each discrepancy in columns."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
+                     help="Write the report to this file (atomically) instead of stdout."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dedup")
+@click.option("-v", "--verbose", count=True, help="Log what each stage does (on stderr).")
+def cli(verbose: int) -> None:
+    """Find near-duplicate documents and show precisely what differs between the versions."""
+    logging.basicConfig(
+        level=logging.WARNING - 10 * min(verbose, 2),
+        format="dedup: %(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
+@output_options
+@click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
+              help="Exact Jaccard similarity of word shingles that makes two documents near-duplicates.")
+@click.option("--containment", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
+              help="Share of the smaller document found in the larger that groups them as well.")
+@click.option("--shingle-size", type=click.IntRange(1, 20), default=5, show_default=True, help="Words per shingle.")
+@click.option("--num-perm", type=click.IntRange(16, 1024), default=128, show_default=True,
+              help="MinHash permutations.")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=1, show_default=True,
+              help="Seed of the MinHash permutations.")
+@click.option("--include", multiple=True, metavar="GLOB", help="Only scan files matching GLOB (repeatable).")
+@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip files and folders matching GLOB (repeatable).")
+@click.option("--hidden", is_flag=True, help="Also scan hidden files and folders.")
+@click.option("--follow-symlinks", is_flag=True, help="Follow symbolic links (loops are detected).")
+@click.option("--max-bytes", type=click.IntRange(1), default=DEFAULT_MAX_BYTES, show_default=True,
+              help="Skip files larger than this.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
+@click.option("--fail-on-duplicates", is_flag=True, help="Exit with status 1 when a group was found.")
+def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None,
+         threshold: float, containment: float, shingle_size: int, num_perm: int, seed: int,
+         include: tuple[str, ...], exclude: tuple[str, ...], hidden: bool, follow_symlinks: bool,
+         max_bytes: int, quiet: bool, fail_on_duplicates: bool) -> None:
+    """Scan files and folders for groups of near-duplicate documents."""
+    from dedup.render import Format, render_scan
+    from dedup.scan import scan as run_scan
+
+    options = ScanOptions(
+        threshold=threshold, containment=containment, shingle_size=shingle_size, num_perm=num_perm,
+        seed=seed, include=include, exclude=exclude, hidden=hidden, follow_symlinks=follow_symlinks,
+        max_bytes=max_bytes,
+    )
+    with _progress(quiet) as progress:
+        result = run_scan(list(paths), options, progress)
+    with _report_stream(output) as out:
+        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    if not quiet:
+        grouped = sum(len(g.members) for g in result.groups)
+        total = grouped + len(result.unique) + len(result.skipped)
+        click.echo(
+            f"dedup: {total} files: {len(result.groups)} groups ({grouped} documents), "
+            f"{len(result.unique)} unique, {len(result.skipped)} skipped",
+            err=True,
+        )
+    if fail_on_duplicates and result.groups:
+        sys.exit(ExitCode.DUPLICATES_FOUND)
+
+
+@cli.command()
+@click.argument("a", type=click.Path(exists=False))
+@click.argument("b", type=click.Path(exists=False))
+@output_options
+def diff(a: str, b: str, fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None) -> None:
+    """Show what differs between two versions A (the reference) and B, without an index."""
+    from dedup.render import Format, render_diff
+    from dedup.scan import diff_files
+
+    comparison = diff_files(a, b)
+    with _report_stream(output) as out:
+        render_diff(comparison, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=False))
+def normalize(file: str) -> None:
+    """Print what the normalizer makes of FILE (layout artifacts taken out)."""
+    from dedup.errors import SourceError
+    from dedup.normalize import normalize_text
+    from dedup.sources import Candidate, Document, discover, read
+
+    options = ScanOptions()
+    found = list(discover([file], options))
+    item = found[0] if found else None
+    if isinstance(item, Candidate):
+        item = read(item, options)
+    if not isinstance(item, Document):
+        raise SourceError(f"cannot read {file}: {item.detail if item else 'nothing to read'}")
+    click.echo(normalize_text(item.text))
+
+
+def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO) -> Any:
+    from dedup.render import RenderOptions
+
+    if color == "auto":
+        use_color = out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    else:
+        use_color = color == "always"
+    return RenderOptions(color=use_color, show_all=show_all, side_by_side=side_by_side)
+
+
+@contextmanager
+def _report_stream(output: str | None) -> Iterator[TextIO]:
+    """Yield stdout, or a temporary file that replaces `output` only once complete."""
+    if output is None:
+        yield sys.stdout
+        return
+    folder = os.path.dirname(os.path.abspath(output))
+    fd, temp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yield out
+        os.replace(temp, output)
+    except BaseException:
+        os.unlink(temp)
+        raise
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[Any]:
+    """Yield a progress callback: a rich bar on stderr when it is a terminal, else nothing."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+
+    class Bar:
+        task: Any = None
+
+        def start(self, total: int) -> None:
+            if total >= PROGRESS_MIN_FILES:
+                bar.start()
+                self.task = bar.add_task("reading", total=total)
+
+        def advance(self, step: int = 1) -> None:
+            if self.task is not None:
+                bar.advance(self.task, step)
+
+    try:
+        yield Bar()
+    finally:
+        bar.stop()
+
+
+def main() -> None:
+    """Run the CLI; every error becomes one line on stderr and an exit status."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.ERROR)
+    except click.exceptions.Abort:
+        click.echo("dedup: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except KeyboardInterrupt:
+        click.echo("dedup: interrupted", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
+    except DedupError as exc:
+        click.echo(f"dedup: error: {exc}", err=True)
+        sys.exit(ExitCode.ERROR)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(ExitCode.OK)
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("DEDUP_DEBUG"):
+            raise
+        click.echo(f"dedup: internal error: {type(exc).__name__}: {exc} (DEDUP_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(ExitCode.ERROR)

@@ -1,0 +1,144 @@
+"""Turn results into the versioned, JSON-ready report (see dedup/schema/report.schema.json)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from dedup import __version__
+from dedup.differ import Comparison, Discrepancy
+from dedup.normalize import VERSION as NORMALIZER_VERSION
+from dedup.scan import Group, Member, ScanResult
+
+SCHEMA_VERSION = "1.0"
+
+Json = dict[str, Any]
+
+
+def scan_report(result: ScanResult) -> Json:
+    """Return the whole scan report as one JSON-ready object."""
+    return {
+        **_header("scan", result),
+        "stats": stats(result),
+        "groups": [group(g) for g in result.groups],
+        "unique": [unique for unique in _unique(result)],
+        "skipped": [skipped for skipped in _skipped(result)],
+    }
+
+
+def scan_records(result: ScanResult) -> Iterator[Json]:
+    """Yield the report as a stream of records: header, groups, unique, skipped, stats last."""
+    yield {"type": "header", **_header("scan", result)}
+    for g in result.groups:
+        yield {"type": "group", **group(g)}
+    for unique in _unique(result):
+        yield {"type": "unique", **unique}
+    for skipped in _skipped(result):
+        yield {"type": "skipped", **skipped}
+    yield {"type": "stats", **stats(result)}
+
+
+def _header(report: str, result: ScanResult) -> Json:
+    options = result.options.to_dict()
+    options["lsh"] = {
+        "candidate_threshold": round(result.bands.threshold, 4),
+        "bands": result.bands.bands,
+        "rows": result.bands.rows,
+        "scheme": "affine32",
+    }
+    options["normalizer_version"] = NORMALIZER_VERSION
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report": report,
+        "tool": {"name": "dedup", "version": __version__},
+        "options": options,
+    }
+
+
+def stats(result: ScanResult) -> Json:
+    """Return the counts of a scan; files_seen = grouped + unique + skipped."""
+    grouped = sum(len(g.members) for g in result.groups)
+    found = Counter(d.category.value for g in result.groups for m in g.members for d in m.discrepancies)
+    return {
+        "files_seen": grouped + len(result.unique) + len(result.skipped),
+        "documents": grouped + len(result.unique),
+        "groups": len(result.groups),
+        "grouped_documents": grouped,
+        "unique_documents": len(result.unique),
+        "skipped": len(result.skipped),
+        "skipped_by_reason": dict(sorted(Counter(s.reason for s in result.skipped).items())),
+        "candidate_pairs": result.candidate_pairs,
+        "verified_pairs": result.verified_pairs,
+        "discrepancies": dict(sorted(found.items())),
+    }
+
+
+def group(g: Group) -> Json:
+    """Return one group as JSON-ready data."""
+    return {
+        "id": g.id,
+        "reference": g.reference.path,
+        "documents": [member(m, m is g.reference) for m in g.members],
+    }
+
+
+def member(m: Member, is_reference: bool) -> Json:
+    """Return one member of a group as JSON-ready data."""
+    return {
+        "path": m.path,
+        "is_reference": is_reference,
+        "similarity": round(m.similarity, 4),
+        "containment": round(m.containment, 4),
+        "words": m.words,
+        "encoding": m.encoding,
+        "kind": m.kind,
+        "summary": summary(m.discrepancies),
+        "discrepancies": [discrepancy(d) for d in m.discrepancies],
+    }
+
+
+def summary(found: Iterable[Discrepancy]) -> dict[str, int]:
+    """Count discrepancies by category."""
+    return dict(sorted(Counter(d.category.value for d in found).items()))
+
+
+def discrepancy(d: Discrepancy) -> Json:
+    """Return one discrepancy as JSON-ready data."""
+    data: Json = {
+        "category": d.category.value,
+        "kind": d.kind,
+        "severity": d.severity,
+        "a_text": d.a_text,
+        "b_text": d.b_text,
+        "context": d.context,
+        "a": {"path": d.a.path, "line": d.a.line, "column": d.a.column},
+        "b": {"path": d.b.path, "line": d.b.line, "column": d.b.column},
+    }
+    if d.note:
+        data["note"] = d.note
+    return data
+
+
+def diff_report(comparison: Comparison) -> Json:
+    """Return the report of `dedup diff` as one JSON-ready object."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report": "diff",
+        "tool": {"name": "dedup", "version": __version__},
+        "a": comparison.a,
+        "b": comparison.b,
+        "similarity": round(comparison.similarity, 4),
+        "summary": summary(comparison.discrepancies),
+        "discrepancies": [discrepancy(d) for d in comparison.discrepancies],
+    }
+
+
+def _unique(result: ScanResult) -> Iterator[Json]:
+    for u in result.unique:
+        yield {"path": u.path, "words": u.words, "encoding": u.encoding, "kind": u.kind}
+
+
+def _skipped(result: ScanResult) -> Iterator[Json]:
+    for s in result.skipped:
+        yield {"path": s.path, "reason": s.reason, "detail": s.detail}

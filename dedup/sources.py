@@ -1,0 +1,235 @@
+"""Turn the paths a user gave into documents (decoded text) or skipped files with a reason."""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import logging
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from dedup.errors import SourceError
+from dedup.options import ScanOptions
+
+log = logging.getLogger(__name__)
+
+TEXT_KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+
+# How much of a file the encoding sniffers look at; decoding always uses the whole file.
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input file, decoded. `path` is spelled as the user gave it."""
+
+    path: str
+    text: str
+    encoding: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was seen but not used, with a reason code and a human detail."""
+
+    path: str
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A file found by the walk, not yet read."""
+
+    path: str
+    kind: str
+
+
+def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | Skipped]:
+    """Walk the given files and folders in a stable order.
+
+    Raises:
+        SourceError: a given path does not exist.
+    """
+    for given in paths:
+        if not os.path.lexists(given):
+            raise SourceError(f"no such file or folder: {given}")
+        if os.path.isdir(given):
+            yield from _walk(given, options)
+        else:
+            yield _classify(given, PurePath(given).name, options, explicit=True)
+
+
+def _walk(root: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def onerror(err: OSError) -> None:
+        skipped.append(Skipped(err.filename or root, "unreadable", _os_reason(err)))
+
+    skipped: list[Skipped] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=options.follow_symlinks):
+        yield from skipped
+        skipped.clear()
+        if options.follow_symlinks:
+            st = os.stat(dirpath)
+            if (st.st_dev, st.st_ino) in seen_dirs:
+                yield Skipped(dirpath, "symlink-loop", "folder already scanned through another link")
+                dirnames[:] = []
+                continue
+            seen_dirs.add((st.st_dev, st.st_ino))
+        kept = []
+        for name in sorted(dirnames):
+            path = os.path.join(dirpath, name)
+            rel = os.path.relpath(path, root)
+            if name.startswith(".") and not options.hidden:
+                yield Skipped(path, "hidden", "hidden folder (use --hidden to scan it)")
+            elif _matches(rel, name, options.exclude):
+                yield Skipped(path, "excluded", "folder matches --exclude")
+            elif os.path.islink(path) and not options.follow_symlinks:
+                yield Skipped(path, "symlink", "symbolic link not followed (use --follow-symlinks)")
+            else:
+                kept.append(name)
+        dirnames[:] = kept
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            yield _classify(path, os.path.relpath(path, root), options, explicit=False)
+    yield from skipped
+
+
+def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Candidate | Skipped:
+    name = PurePath(path).name
+    if not explicit:
+        if name.startswith(".") and not options.hidden:
+            return Skipped(path, "hidden", "hidden file (use --hidden to scan it)")
+        if _matches(rel, name, options.exclude):
+            return Skipped(path, "excluded", "matches --exclude")
+        if options.include and not _matches(rel, name, options.include):
+            return Skipped(path, "not-included", "matches no --include pattern")
+    try:
+        st = os.lstat(path)
+    except OSError as err:
+        return Skipped(path, "vanished" if isinstance(err, FileNotFoundError) else "unreadable", _os_reason(err))
+    if stat.S_ISLNK(st.st_mode):
+        if not options.follow_symlinks:
+            return Skipped(path, "symlink", "symbolic link not followed (use --follow-symlinks)")
+        try:
+            st = os.stat(path)
+        except OSError as err:
+            return Skipped(path, "symlink-loop" if err.errno == 40 else "unreadable", _os_reason(err))
+    if not stat.S_ISREG(st.st_mode):
+        return Skipped(path, "special-file", "not a regular file (FIFO, socket or device); never opened")
+    kind = TEXT_KINDS.get(PurePath(name).suffix.lower())
+    if kind is None:
+        suffix = PurePath(name).suffix.lower() or "(no extension)"
+        return Skipped(path, "unsupported", f"unsupported file type {suffix}")
+    return Candidate(path, kind)
+
+
+def _matches(rel: str, name: str, patterns: Sequence[str]) -> bool:
+    rel = PurePath(rel).as_posix()
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
+
+
+def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
+    """Read and decode one file; every failure becomes a `Skipped` with its reason."""
+    path = candidate.path
+    try:
+        size = os.stat(path).st_size
+        if size > options.max_bytes:
+            return Skipped(path, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}")
+        with open(path, "rb") as fh:
+            data = fh.read(options.max_bytes + 1)
+    except FileNotFoundError as err:
+        return Skipped(path, "vanished", _os_reason(err))
+    except OSError as err:
+        return Skipped(path, "unreadable", _os_reason(err))
+    if len(data) > options.max_bytes:
+        return Skipped(path, "too-large", f"grew over --max-bytes {options.max_bytes} while read")
+    decoded = decode(data)
+    if isinstance(decoded, str):
+        return Skipped(path, decoded, _DECODE_DETAIL[decoded])
+    text, encoding = decoded
+    if not text.strip():
+        return Skipped(path, "empty", "no text in the file")
+    return Document(path, text, encoding, candidate.kind)
+
+
+_DECODE_DETAIL = {
+    "empty": "the file has no bytes",
+    "binary": "binary content (NUL or control bytes), not text",
+    "undecodable": "no text encoding fits the bytes",
+}
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode(data: bytes) -> tuple[str, str] | str:
+    """Decode bytes to text and name the encoding, or return a reason code.
+
+    Order: byte order mark, strict UTF-8, BOM-less UTF-16 (by its NUL pattern),
+    then charset-normalizer's detection over the legacy encodings.
+    """
+    if not data:
+        return "empty"
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                return "undecodable"
+    if b"\x00" in data[:_SNIFF_BYTES]:
+        encoding16 = _utf16_without_bom(data)
+        if encoding16 is None:
+            return "binary"
+        try:
+            return data.decode(encoding16), encoding16
+        except UnicodeDecodeError:
+            return "binary"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return ("binary" if _looks_binary(text) else (text, "utf-8"))
+    from charset_normalizer import from_bytes  # only needed for legacy encodings
+
+    best = from_bytes(data[:_SNIFF_BYTES]).best()
+    if best is None:
+        return "undecodable"
+    try:
+        text = data.decode(best.encoding)
+    except (UnicodeDecodeError, LookupError):
+        return "undecodable"
+    return "binary" if _looks_binary(text) else (text, codecs.lookup(best.encoding).name)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    sample = data[: _SNIFF_BYTES & ~1]
+    even_nuls = sample[0::2].count(0)
+    odd_nuls = sample[1::2].count(0)
+    half = len(sample) // 2 or 1
+    if odd_nuls / half > 0.3 and even_nuls / half < 0.05:
+        return "utf-16-le"
+    if even_nuls / half > 0.3 and odd_nuls / half < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:_SNIFF_BYTES]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v\x1b")
+    return controls > max(8, len(sample) // 100)
+
+
+def _os_reason(err: OSError) -> str:
+    return err.strerror or str(err)
