@@ -17,6 +17,8 @@ from dedup.options import ScanOptions
 log = logging.getLogger(__name__)
 
 TEXT_KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+# Formats whose text comes from an extraction library (dedup/extract.py), by suffix.
+EXTRACTED_KINDS: dict[str, str] = {}
 
 # How much of a file the encoding sniffers look at; decoding always uses the whole file.
 _SNIFF_BYTES = 64 * 1024
@@ -122,10 +124,10 @@ def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Cand
             return Skipped(path, "symlink-loop" if err.errno == 40 else "unreadable", _os_reason(err))
     if not stat.S_ISREG(st.st_mode):
         return Skipped(path, "special-file", "not a regular file (FIFO, socket or device); never opened")
-    kind = TEXT_KINDS.get(PurePath(name).suffix.lower())
+    suffix = PurePath(name).suffix.lower()
+    kind = TEXT_KINDS.get(suffix) or EXTRACTED_KINDS.get(suffix)
     if kind is None:
-        suffix = PurePath(name).suffix.lower() or "(no extension)"
-        return Skipped(path, "unsupported", f"unsupported file type {suffix}")
+        return Skipped(path, "unsupported", f"unsupported file type {suffix or '(no extension)'}")
     return Candidate(path, kind)
 
 
@@ -149,6 +151,8 @@ def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
         return Skipped(path, "unreadable", _os_reason(err))
     if len(data) > options.max_bytes:
         return Skipped(path, "too-large", f"grew over --max-bytes {options.max_bytes} while read")
+    if candidate.kind in EXTRACTED_KINDS.values():
+        return _extracted(path, data, candidate.kind)
     decoded = decode(data)
     if isinstance(decoded, str):
         return Skipped(path, decoded, _DECODE_DETAIL[decoded])
@@ -156,6 +160,18 @@ def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
     if not text.strip():
         return Skipped(path, "empty", "no text in the file")
     return Document(path, text, encoding, candidate.kind)
+
+
+def _extracted(path: str, data: bytes, kind: str) -> Document | Skipped:
+    from dedup.extract import ExtractionFailed, extract
+
+    try:
+        text = extract(data, kind)
+    except ExtractionFailed as err:
+        return Skipped(path, err.reason, err.detail)
+    if not text.strip():
+        return Skipped(path, "empty", f"no text in the {kind} file")
+    return Document(path, text, kind, kind)
 
 
 _DECODE_DETAIL = {
