@@ -104,6 +104,8 @@ def is_inflection(a: str, b: str, lang: str) -> bool:
     stem = _common_prefix(fa, fb)
     if stem >= 4 and max(len(fa), len(fb)) - stem <= 3 and stem >= 0.6 * max(len(fa), len(fb)):
         return True
+    if fa[0] != fb[0]:  # irregular forms still share their first letter (Haus/Häuser, run/ran)
+        return False
     la, lb = _lemma(a, lang), _lemma(b, lang)
     return la == lb or la == fb or lb == fa
 

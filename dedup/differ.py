@@ -134,7 +134,8 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     ta, tb = tokenize(a.normalized.text), tokenize(b.normalized.text)
     hunks = _align(ta, tb)
     hunks = [h for h in hunks if not _layout_only(ta, tb, h)]
-    hunks = _merge(hunks, ta, tb)
+    hunks = _slide(hunks, ta, tb, a.normalized.text, b.normalized.text)
+    hunks = _merge(hunks, ta, tb, _date_tokens(ta, a.normalized.text), _date_tokens(tb, b.normalized.text))
     moved = _pair_moves(hunks, ta, tb)
     hunks = _sentences(hunks, ta, tb, a.normalized.text, b.normalized.text)
     lang = classify.language(a.normalized.text)
@@ -169,18 +170,82 @@ def _layout_only(ta: Sequence[Token], tb: Sequence[Token], h: _Hunk) -> bool:
     return _squash(ta[h.a0 : h.a1]) == _squash(tb[h.b0 : h.b1])
 
 
-def _merge(hunks: list[_Hunk], ta: Sequence[Token], tb: Sequence[Token]) -> list[_Hunk]:
-    """Join hunks separated by a single punctuation token on both sides."""
+def _slide(hunks: list[_Hunk], ta: Sequence[Token], tb: Sequence[Token], text_a: str, text_b: str) -> list[_Hunk]:
+    """Move each pure addition or removal to where it reads best among its equivalent places.
+
+    An inserted "x . The" can often be placed one token earlier or later with
+    the same result; prefer the place where it starts a sentence and ends on
+    punctuation, as a reader would cut it.
+    """
+    for n, h in enumerate(hunks):
+        if (h.a0 == h.a1) == (h.b0 == h.b1):
+            continue
+        removal = h.b0 == h.b1
+        tokens, text = (ta, text_a) if removal else (tb, text_b)
+        lo, hi = (h.a0, h.a1) if removal else (h.b0, h.b1)
+        floor = (hunks[n - 1].a1 if removal else hunks[n - 1].b1) if n else 0
+        ceiling = (hunks[n + 1].a0 if removal else hunks[n + 1].b0) if n + 1 < len(hunks) else len(tokens)
+        best, best_score = 0, _cut_score(tokens, lo, hi, text)
+        k = -1
+        while lo + k >= floor and _key(tokens[lo + k]) == _key(tokens[hi + k]):
+            score = _cut_score(tokens, lo + k, hi + k, text)
+            if score > best_score:
+                best, best_score = k, score
+            k -= 1
+        k = 1
+        while hi + k - 1 < ceiling and _key(tokens[lo + k - 1]) == _key(tokens[hi + k - 1]):
+            score = _cut_score(tokens, lo + k, hi + k, text)
+            if score > best_score:
+                best, best_score = k, score
+            k += 1
+        h.a0, h.a1, h.b0, h.b1 = h.a0 + best, h.a1 + best, h.b0 + best, h.b1 + best
+    return hunks
+
+
+def _cut_score(tokens: Sequence[Token], lo: int, hi: int, text: str) -> int:
+    before = tokens[lo - 1].text if lo > 0 else "."
+    score = 2 if before in {".", "!", "?", ":", ";"} or "\n" in text[tokens[lo - 1].end : tokens[lo].start] else 0
+    score += 1 if tokens[lo].is_word else 0
+    score += 1 if tokens[hi - 1].text in {".", "!", "?"} else 0
+    return score
+
+
+def _date_tokens(tokens: Sequence[Token], text: str) -> list[tuple[int, int]]:
+    """Return the token ranges [first, last] that dates cover."""
+    from bisect import bisect_left, bisect_right
+
+    starts = [t.start for t in tokens]
+    ranges = []
+    for s, e, _ in classify.date_spans(text):
+        first, last = bisect_left(starts, s), bisect_right(starts, e - 1) - 1
+        if first <= last:
+            ranges.append((first, last))
+    return ranges
+
+
+def _merge(
+    hunks: list[_Hunk],
+    ta: Sequence[Token],
+    tb: Sequence[Token],
+    dates_a: list[tuple[int, int]],
+    dates_b: list[tuple[int, int]],
+) -> list[_Hunk]:
+    """Join hunks separated by one punctuation token, or lying within one date on both sides."""
     merged: list[_Hunk] = []
     for h in hunks:
         if merged:
             last = merged[-1]
             gap_a, gap_b = h.a0 - last.a1, h.b0 - last.b1
-            if gap_a == gap_b == 1 and not ta[last.a1].is_word:
+            punctuation = gap_a == gap_b == 1 and not ta[last.a1].is_word
+            if punctuation or (_within(dates_a, last.a0, h.a1) and _within(dates_b, last.b0, h.b1)):
                 last.a1, last.b1 = h.a1, h.b1
                 continue
         merged.append(h)
     return merged
+
+
+def _within(ranges: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    return any(first <= lo and hi - 1 <= last for first, last in ranges)
 
 
 @dataclass

@@ -169,8 +169,8 @@ def _change(d: Discrepancy, color: bool) -> Text:
 
 def _side_by_side(found: list[Discrepancy], options: RenderOptions) -> Table:
     table = Table(show_header=True, header_style="bold", expand=True, box=None, padding=(0, 1))
-    table.add_column(printable(found[0].a.path), ratio=1)
-    table.add_column(printable(found[0].b.path), ratio=1)
+    table.add_column(printable(found[0].a.path), ratio=1, overflow="fold")
+    table.add_column(printable(found[0].b.path), ratio=1, overflow="fold")
     for d in found:
         table.add_row(_side(d.a_context, d.a_text, "red", d, options), _side(d.b_context, d.b_text, "green", d, options))
     return table

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from tests.conftest import ROOT, SAMPLES, SEED_PDF, SEED_WEB, write
+from tests.text import ENGLISH, GERMAN, rewrap
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def in_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def planted_groups() -> set[frozenset[str]]:
+    """Each folder of samples/ but unique/ holds the versions of one document."""
+    groups = set()
+    for folder in SAMPLES.iterdir():
+        if folder.is_dir() and folder.name != "unique":
+            groups.add(frozenset(os.path.join("samples", folder.name, f.name) for f in folder.iterdir()))
+    return groups
+
+
+def test_scan_samples_finds_the_planted_groups_and_nothing_else(run: Run, in_root: None, validate: Callable[[Any], None]) -> None:
+    result = run("scan", "samples", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    validate(report)
+    found = {frozenset(d["path"] for d in g["documents"]) for g in report["groups"]}
+    assert found == planted_groups()
+    unique = {u["path"] for u in report["unique"]}
+    assert unique == {os.path.join("samples", "unique", f.name) for f in (SAMPLES / "unique").iterdir()} | {
+        os.path.join("samples", "README.md")
+    }
+    assert report["skipped"] == []
+    assert report["stats"]["files_seen"] == sum(1 for f in SAMPLES.rglob("*") if f.is_file())
+
+
+def test_text_report_on_stdout_and_summary_on_stderr(run: Run, in_root: None) -> None:
+    result = run("scan", "samples")
+    assert result.exit_code == 0
+    assert "Group 1" in result.stdout and "dedup:" not in result.stdout
+    assert result.stderr.startswith("dedup: ") and "groups" in result.stderr
+    assert "\x1b[" not in result.stdout  # not a terminal: no colour
+
+
+def test_quiet_leaves_stderr_empty(run: Run, in_root: None) -> None:
+    result = run("scan", "samples", "-q", "--format", "jsonl")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert all(json.loads(line)["type"] for line in result.stdout.splitlines())
+
+
+def test_colour_can_be_forced_and_no_color_wins_in_auto(run: Run, in_root: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "\x1b[" in run("scan", "samples", "--color", "always").stdout
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in run("scan", "samples").stdout
+
+
+def test_fail_on_duplicates_sets_exit_status(run: Run, tmp_path: Path) -> None:
+    write(tmp_path, "a.txt", ENGLISH)
+    write(tmp_path, "b.txt", rewrap(ENGLISH))
+    write(tmp_path, "c.txt", GERMAN)
+    assert run("scan", str(tmp_path), "--fail-on-duplicates").exit_code == 1
+    assert run("scan", str(tmp_path)).exit_code == 0
+    assert run("scan", str(tmp_path / "c.txt"), "--fail-on-duplicates").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "no/such/folder"], "dedup: error: no such file or folder: no/such/folder"),
+        (["scan", "samples", "--threshold", "1.5"], "Invalid value for '--threshold'"),
+        (["scan", "samples", "--format", "xml"], "Invalid value for '--format'"),
+        (["diff", "samples/README.md", "nope.txt"], "dedup: error: no such file or folder: nope.txt"),
+    ],
+)
+def test_errors_are_one_clear_line_and_exit_2(args: list[str], message: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "dedup", *args], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_output_file_is_written_whole_and_no_temporary_file_is_left(run: Run, in_root: None, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    result = run("scan", "samples", "--format", "json", "--output", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["report"] == "scan"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
+
+
+def test_diff_command_reports_the_seed_discrepancies(run: Run, validate: Callable[[Any], None]) -> None:
+    result = run("diff", str(SEED_WEB), str(SEED_PDF), "--format", "json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    validate(report)
+    assert report["summary"] == {"footer": 1, "header": 1, "inflection": 2, "name": 2}
+    handschuh = next(d for d in report["discrepancies"] if d["a_text"] == "Handschuh")
+    line = SEED_WEB.read_text(encoding="utf-8").splitlines()[handschuh["a"]["line"] - 1]
+    assert line[handschuh["a"]["column"] - 1 :].startswith("Handschuh betonte")
+
+
+def test_diff_text_shows_changes_in_context(run: Run) -> None:
+    out = run("diff", str(SEED_WEB), str(SEED_PDF)).stdout
+    assert "[-gewonnenen-]{+gewonnen+}" in out
+    assert "1 footer, 1 header, 2 inflections, 2 names" in out
+
+
+def test_normalize_prints_the_clean_text(run: Run, tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", "Die Digi-\ntalisierung der Wissens-\nund Arbeitswelt")
+    assert run("normalize", str(path)).stdout == "Die Digitalisierung der Wissens- und Arbeitswelt\n"
+
+
+def test_python_dash_m_and_version(run: Run) -> None:
+    proc = subprocess.run([sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.startswith("dedup, version ")

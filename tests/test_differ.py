@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from dedup.differ import Category, Discrepancy, Version, compare
+from tests.conftest import SEED_PDF, SEED_WEB
+from tests.text import ENGLISH, GERMAN, rewrap
+
+
+def diff(a: str, b: str) -> list[Discrepancy]:
+    return compare(Version.of("a.txt", a), Version.of("b.txt", b))
+
+
+def major(found: list[Discrepancy]) -> list[tuple[str, str, str, str]]:
+    return [(d.category.value, d.kind, d.a_text, d.b_text) for d in found if d.severity == "major"]
+
+
+def edit(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def test_seed_texts_give_exactly_what_a_careful_reader_finds() -> None:
+    found = compare(
+        Version.of("web.txt", SEED_WEB.read_text(encoding="utf-8")),
+        Version.of("pdf.txt", SEED_PDF.read_text(encoding="utf-8")),
+    )
+    assert major(found) == [
+        ("header", "removed", "Fachinformation eGovernment, Dienstag, 27. August 2019", ""),
+        ("name", "removed", "DStGB:", ""),
+        ("inflection", "changed", "gewonnenen", "gewonnen"),
+        ("inflection", "changed", "Darmstadts", "Darmstadt"),
+        ("name", "removed", "Handschuh", ""),
+        ("footer", "removed", "(Pressemitteilung des DStGB vom 27.08.19)", ""),
+    ]
+    assert [d for d in found if d.severity == "minor"] == []
+
+
+def test_layout_alone_gives_no_discrepancy() -> None:
+    assert diff(GERMAN, rewrap(GERMAN, 45)) == []
+    assert diff(ENGLISH, rewrap(ENGLISH, 52)) == []
+
+
+def test_each_kind_of_edit_in_german_is_classified() -> None:
+    b = GERMAN
+    b = edit(b, "Kreistages Brandner betonte", "Kreistages betonte")
+    b = edit(b, "drei Jahren insgesamt", "drei Jahre insgesamt")
+    b = edit(b, "14. April 2025", "15. April 2025")
+    b = edit(b, "6,4 Millionen", "6,9 Millionen")
+    b = edit(b, "zusätzliche Fahrzeuge", "weitere Fahrzeuge")
+    b = b + "\n\n(Quelle: Landratsamt Oberwald)"
+    a = "Pressestelle Landkreis Oberwald, 3. März 2025\n\n" + GERMAN
+    assert major(diff(a, rewrap(b))) == [
+        ("header", "removed", "Pressestelle Landkreis Oberwald, 3. März 2025", ""),
+        ("inflection", "changed", "Jahren", "Jahre"),
+        ("number", "changed", "6,4", "6,9"),
+        ("name", "removed", "Brandner", ""),
+        ("date", "changed", "14", "15"),
+        ("word", "changed", "zusätzliche", "weitere"),
+        ("footer", "added", "", "(Quelle: Landratsamt Oberwald)"),
+    ]
+
+
+def test_each_kind_of_edit_in_english_is_classified() -> None:
+    b = ENGLISH
+    b = edit(b, "Margaret Holloway said", "Margaret Hollis said")
+    b = edit(b, "Many families had asked for a safe route for years. ", "")
+    b = edit(b, "said Dunmore.", "said.")
+    b = edit(b, "two extra vehicles", "two new vehicles")
+    assert major(diff(ENGLISH, rewrap(b))) == [
+        ("name", "changed", "Holloway", "Hollis"),
+        ("sentence", "removed", "Many families had asked for a safe route for years.", ""),
+        ("name", "removed", "Dunmore", ""),
+        ("word", "changed", "extra", "new"),
+    ]
+
+
+def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
+    b = edit(ENGLISH, "April 14, 2025", "14 April 2025")
+    found = diff(ENGLISH, b)
+    assert [(d.category, d.severity, d.note) for d in found] == [
+        (Category.DATE, "minor", "same date in another form")
+    ]
+
+
+def test_punctuation_and_case_are_minor() -> None:
+    b = edit(ENGLISH, "on Monday. Council", "on Monday; Council")
+    b = edit(b, "The county council", "The County council")
+    found = diff(ENGLISH, b)
+    assert {(d.category, d.severity) for d in found} == {
+        (Category.PUNCTUATION, "minor"),
+        (Category.CASE, "minor"),
+    }
+
+
+def test_a_moved_sentence_is_reported_once_as_moved() -> None:
+    sentence = "The plan was drawn up together with the parishes and the local cycling club."
+    b = edit(ENGLISH, " " + sentence, "")
+    b = sentence + " " + b
+    found = diff(ENGLISH, b)
+    assert [(d.kind, d.a_text) for d in found] == [("moved", sentence)]
+
+
+def test_a_rewritten_passage_is_one_sentence_discrepancy() -> None:
+    old = "Many families had asked for a safe route for years."
+    new = "For years, parents in both villages have campaigned for a protected lane."
+    found = diff(ENGLISH, edit(ENGLISH, old, new))
+    assert major(found) == [("sentence", "changed", old, new)]
+
+
+def test_positions_point_into_the_original_files() -> None:
+    a = "Pressestelle, 3. März 2025\n\n" + GERMAN
+    b = rewrap(edit(GERMAN, "Kreistages Brandner betonte", "Kreistages betonte"), 40)
+    for d in compare(Version.of("a.txt", a), Version.of("b.txt", b)):
+        a_line = a.splitlines()[d.a.line - 1]
+        if d.a_text:
+            assert a_line[d.a.column - 1 :].startswith(d.a_text.split()[0])
+
+
+def test_comparing_a_text_with_itself_finds_nothing() -> None:
+    assert diff(GERMAN, GERMAN) == []

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from dedup.fingerprint import containment, fingerprint, jaccard, shingle_hashes, signature, tokens
+from dedup.groups import Pair, cluster, verify
+from dedup.index import bands_for, candidate_pairs
+from tests.text import ENGLISH, GERMAN
+
+
+def test_signature_is_datasketch_affine32_bit_for_bit() -> None:
+    shingles = shingle_hashes(tokens(GERMAN), 5)
+    for num_perm, seed in ((128, 1), (64, 42)):
+        expected = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
+        expected.update_batch([int(x) for x in shingles])
+        assert np.array_equal(signature(shingles, num_perm, seed), expected.hashvalues)
+
+
+def test_tokens_fold_case_and_drop_punctuation() -> None:
+    assert tokens("„Darmstadt“, sagte Prof. Dr. X-Y.") == ["darmstadt", "sagte", "prof", "dr", "x", "y"]
+
+
+def test_short_documents_have_one_shingle_and_empty_ones_none() -> None:
+    assert len(shingle_hashes(["a", "b"], 5)) == 1
+    assert len(shingle_hashes([], 5)) == 0
+
+
+def test_exact_jaccard_and_containment() -> None:
+    a = np.array([1, 2, 3, 4], dtype=np.uint32)
+    b = np.array([3, 4, 5], dtype=np.uint32)
+    assert jaccard(a, b) == 2 / 5
+    assert containment(a, b) == 2 / 3
+    assert containment(a, np.empty(0, dtype=np.uint32)) == 0.0
+
+
+def prints(*texts: str) -> list:  # type: ignore[type-arg]
+    return [fingerprint(t, 5, 128, 1) for t in texts]
+
+
+def test_near_duplicates_are_candidates_and_unrelated_texts_are_not() -> None:
+    edited = GERMAN.replace("Montag", "Dienstag").replace("18 Kilometer", "20 Kilometer")
+    fps = prints(GERMAN, ENGLISH, edited)
+    pairs = candidate_pairs([f.signature for f in fps], bands_for(0.5, 128), 1)
+    assert pairs == [(0, 2)]
+
+
+def test_verification_rejects_pairs_below_both_thresholds() -> None:
+    fps = prints(GERMAN, ENGLISH, GERMAN.split("\n\n")[0])
+    verified = verify([(0, 1), (0, 2)], fps, threshold=0.5, min_containment=0.8)
+    assert [(p.a, p.b) for p in verified] == [(0, 2)]
+    assert verified[0].containment == 1.0 and verified[0].similarity < 0.5
+
+
+def test_clusters_are_connected_components_with_the_longest_member_as_reference() -> None:
+    fps = prints("a b c d e f", "a b c d e f g h", "x y z", "a b c d e f g", "x y z w")
+    found = cluster([Pair(0, 3, 1, 1), Pair(3, 1, 1, 1), Pair(2, 4, 1, 1)], fps)
+    assert [(c.reference, c.members) for c in found] == [(1, (1, 0, 3)), (4, (4, 2))]
+    assert found[0].similarity[0] == 1.0

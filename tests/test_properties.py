@@ -1,0 +1,81 @@
+"""Invariants of the pipeline, checked on generated input (hypothesis)."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedup.fingerprint import containment, jaccard, shingle_hashes
+from dedup.normalize import normalize_text
+from dedup.options import ScanOptions
+from dedup.report import scan_report
+from dedup.scan import scan
+
+# Text made of what layout leaves behind: words, breaks, hyphens, quotes, odd spaces and marks.
+LAYOUT = st.lists(
+    st.sampled_from(
+        list("abcdeXYZäöß019 -.,\n\t")
+        + ["\r\n", "\f", "\u00ad", "\u00a0", "\u200b", "ﬁ", "„", "“", "’", "e\u0301", "- \n", "-\n", "und", "Mail"]
+    ),
+    max_size=120,
+).map("".join)
+WORDS = st.lists(st.sampled_from("alpha beta gamma delta epsilon zeta eta theta iota kappa".split()), max_size=60)
+
+
+def letters(text: str) -> list[str]:
+    return [c for c in unicodedata.normalize("NFKC", text) if c.isalnum()]
+
+
+@given(LAYOUT)
+def test_normalizing_twice_changes_nothing(raw: str) -> None:
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+
+
+@given(LAYOUT)
+def test_no_letter_or_digit_is_lost(raw: str) -> None:
+    assert letters(normalize_text(raw)) == letters(raw)
+
+
+@given(WORDS, WORDS, st.integers(1, 6))
+def test_similarity_is_symmetric_and_in_range(a: list[str], b: list[str], size: int) -> None:
+    sa, sb = shingle_hashes(a, size), shingle_hashes(b, size)
+    assert 0.0 <= jaccard(sa, sb) == jaccard(sb, sa) <= 1.0
+    assert 0.0 <= containment(sa, sb) == containment(sb, sa) <= 1.0
+
+
+DOCUMENTS = st.lists(st.lists(st.sampled_from("one two three four five six seven eight nine ten".split()),
+                              min_size=1, max_size=40).map(" ".join), min_size=1, max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOCUMENTS, st.data())
+def test_groups_partition_the_documents_and_identical_files_share_a_group(texts: list[str], data: st.DataObject) -> None:
+    copied = data.draw(st.integers(0, len(texts) - 1))
+    with tempfile.TemporaryDirectory() as folder:
+        for n, text in enumerate(texts):
+            Path(folder, f"doc{n}.txt").write_text(text, encoding="utf-8")
+        Path(folder, "copy.txt").write_text(texts[copied], encoding="utf-8")
+        result = scan([folder], ScanOptions())
+    seen = [m.path for g in result.groups for m in g.members] + [u.path for u in result.unique]
+    assert sorted(seen) == sorted({*seen}) and len(seen) == len(texts) + 1
+    group_of = {m.path: g.id for g in result.groups for m in g.members}
+    original, copy = str(Path(folder, f"doc{copied}.txt")), str(Path(folder, "copy.txt"))
+    assert copy in group_of and group_of[copy] == group_of[original]
+
+
+@settings(max_examples=10, deadline=None)
+@given(DOCUMENTS, st.integers(0, 2**32 - 1))
+def test_a_fixed_seed_gives_the_same_report(texts: list[str], seed: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for n, text in enumerate(texts):
+            Path(folder, f"doc{n}.txt").write_text(text, encoding="utf-8")
+        options = ScanOptions(seed=seed, threshold=0.3)
+        first = json.dumps(scan_report(scan([folder], options)))
+        second = json.dumps(scan_report(scan([folder], options)))
+    assert first == second
