@@ -7,28 +7,40 @@ from dataclasses import dataclass
 
 from dedup.fingerprint import U32, permutations
 
-# The candidate stage is generous: LSH's S-curve is centred on this share of
-# the verification threshold, so pairs just above the threshold are not lost
-# to bad luck in the bands. Exact verification removes what it lets through.
-LSH_SLACK = 0.8
+# The candidate stage is generous: bands are cut so that a pair exactly at the
+# verification threshold becomes a candidate with at least this probability.
+# Exact verification removes what the generosity lets through.
+TARGET_RECALL = 0.99
 
 
 @dataclass(frozen=True)
 class Bands:
-    """How the signature is cut into bands for LSH."""
+    """How the signature is cut into bands for LSH, and the chance of a pair at the threshold to be found."""
 
-    threshold: float
     bands: int
     rows: int
+    recall_at_threshold: float
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Return the probability that a pair of this Jaccard similarity shares at least one band."""
+    return float(1.0 - (1.0 - similarity**rows) ** bands)
 
 
 def bands_for(threshold: float, num_perm: int) -> Bands:
-    """Return datasketch's optimal bands and rows for a verification threshold."""
-    from datasketch import MinHashLSH
+    """Return the most selective banding that still finds pairs at `threshold` with TARGET_RECALL.
 
-    lsh_threshold = max(0.05, threshold * LSH_SLACK)
-    lsh = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)
-    return Bands(lsh_threshold, lsh.b, lsh.r)
+    More rows per band means fewer chance candidates; the rows are raised
+    for as long as a pair at the threshold keeps being found 99% of the time.
+    """
+    best = Bands(num_perm, 1, candidate_probability(threshold, num_perm, 1))
+    for rows in range(2, num_perm + 1):
+        bands = num_perm // rows
+        recall = candidate_probability(threshold, bands, rows)
+        if recall < TARGET_RECALL:
+            break
+        best = Bands(bands, rows, recall)
+    return best
 
 
 def candidate_pairs(signatures: Sequence[U32], bands: Bands, seed: int) -> list[tuple[int, int]]:

@@ -42,7 +42,7 @@ def scan_records(result: ScanResult) -> Iterator[Json]:
 def _header(report: str, result: ScanResult) -> Json:
     options = result.options.to_dict()
     options["lsh"] = {
-        "candidate_threshold": round(result.bands.threshold, 4),
+        "recall_at_threshold": round(result.bands.recall_at_threshold, 4),
         "bands": result.bands.bands,
         "rows": result.bands.rows,
         "scheme": "affine32",

@@ -57,3 +57,13 @@ def test_clusters_are_connected_components_with_the_longest_member_as_reference(
     found = cluster([Pair(0, 3, 1, 1), Pair(3, 1, 1, 1), Pair(2, 4, 1, 1)], fps)
     assert [(c.reference, c.members) for c in found] == [(1, (1, 0, 3)), (4, (4, 2))]
     assert found[0].similarity[0] == 1.0
+
+
+def test_bands_find_a_pair_at_the_threshold_99_percent_of_the_time() -> None:
+    from dedup.index import candidate_probability
+
+    for threshold in (0.3, 0.5, 0.8, 0.95):
+        bands = bands_for(threshold, 128)
+        assert bands.bands * bands.rows <= 128
+        assert candidate_probability(threshold, bands.bands, bands.rows) >= 0.99
+        assert candidate_probability(0.1, bands.bands, bands.rows) < 0.5

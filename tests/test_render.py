@@ -36,7 +36,7 @@ def result(*found: Discrepancy, path: str = "copy.txt") -> ScanResult:
     )
     return ScanResult(
         options=ScanOptions(),
-        bands=Bands(0.4, 16, 8),
+        bands=Bands(42, 3, 0.996),
         groups=(Group(1, members),),
         unique=(Unique("other.md", "utf-8", "markdown", 50),),
         skipped=(Skipped("logo.png", "unsupported", "unsupported file type .png"),),

@@ -1,0 +1,37 @@
+"""README, --help and the changelog stay in sync."""
+
+from __future__ import annotations
+
+import re
+
+import click
+import pytest
+
+from dedup.cli import ExitCode, cli
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_and_option_is_documented(command: str) -> None:
+    assert f"dedup {command}" in README
+    for param in cli.commands[command].params:
+        if isinstance(param, click.Option):
+            assert any(f"`{opt}" in README for opt in param.opts), f"{command} {param.opts} missing from README"
+
+
+def test_every_exit_code_is_documented() -> None:
+    for code in ExitCode:
+        assert re.search(rf"^\| {code.value} \|", README, re.MULTILINE), code
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert f"\n{ci}\n" in README
+
+
+def test_every_skip_reason_the_code_can_give_is_documented() -> None:
+    source = (ROOT / "dedup" / "sources.py").read_text(encoding="utf-8")
+    for reason in set(re.findall(r'Skipped\([^,]+, "([a-z-]+)"', source)):
+        assert f"`{reason}`" in README, reason
