@@ -44,10 +44,7 @@ def shingle_hashes(words: list[str], size: int) -> U32:
     """Return the sorted, distinct 32-bit hashes of the `size`-word shingles of `words`."""
     if not words:
         return np.empty(0, dtype=np.uint32)
-    vocab: dict[str, int] = {}
-    ids = [vocab.setdefault(w, len(vocab)) for w in words]
-    word_hashes = np.array([zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in vocab], dtype=np.uint64)
-    hashed = word_hashes[np.array(ids, dtype=np.intp)]
+    hashed = np.fromiter((zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words), np.uint64, len(words))
     width = min(size, len(hashed))
     count = len(hashed) - width + 1
     combined = hashed[:count].copy()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from dedup.fingerprint import Fingerprint, containment, jaccard
+from dedup.fingerprint import U32, containment, jaccard
+
+Shingles = Callable[[int], U32]
+"""Returns the sorted shingle hashes of a document by id."""
 
 
 @dataclass(frozen=True)
@@ -20,7 +23,7 @@ class Pair:
 
 @dataclass(frozen=True)
 class Cluster:
-    """Documents (by index) that are near-duplicates; `reference` is one of them."""
+    """Documents (by id) that are near-duplicates; `reference` is one of them."""
 
     reference: int
     members: tuple[int, ...]
@@ -28,29 +31,19 @@ class Cluster:
     containment: tuple[float, ...]
 
 
-def verify(
-    pairs: Sequence[tuple[int, int]],
-    fingerprints: Sequence[Fingerprint],
-    threshold: float,
-    min_containment: float,
-) -> list[Pair]:
+def verify(edges: Iterable[tuple[int, int]], shingles: Shingles, threshold: float, min_containment: float) -> list[Pair]:
     """Keep the candidate pairs whose exact similarity or containment reaches its threshold."""
     verified = []
-    for i, j in pairs:
-        a, b = fingerprints[i].shingles, fingerprints[j].shingles
+    for i, j in edges:
+        a, b = shingles(i), shingles(j)
         sim, cont = jaccard(a, b), containment(a, b)
         if sim >= threshold or cont >= min_containment:
             verified.append(Pair(i, j, sim, cont))
     return verified
 
 
-def cluster(pairs: Sequence[Pair], fingerprints: Sequence[Fingerprint]) -> list[Cluster]:
-    """Return the connected components of the verified pairs, each with its reference.
-
-    The reference is the most complete version: the member with the most
-    words; ties go to the member listed first. Members are listed in
-    document order with the reference first.
-    """
+def components(pairs: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Return the connected components of the pairs (union-find), each sorted, ordered by smallest id."""
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -61,24 +54,34 @@ def cluster(pairs: Sequence[Pair], fingerprints: Sequence[Fingerprint]) -> list[
             parent[x], x = root, parent[x]
         return root
 
-    for pair in pairs:
-        ra, rb = find(pair.a), find(pair.b)
+    for a, b in pairs:
+        ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    components: dict[int, list[int]] = {}
+    found: dict[int, list[int]] = {}
     for node in sorted(parent):
-        components.setdefault(find(node), []).append(node)
+        found.setdefault(find(node), []).append(node)
+    return sorted(found.values(), key=lambda nodes: nodes[0])
+
+
+def cluster(pairs: Sequence[Pair], words: Sequence[int], shingles: Shingles) -> list[Cluster]:
+    """Return the groups of the verified pairs, each with its reference and measures against it.
+
+    The reference is the most complete version: the member with the most
+    words; ties go to the member found first. Members are listed in the
+    order they were found, the reference first.
+    """
     clusters = []
-    for nodes in components.values():
-        reference = max(nodes, key=lambda n: (fingerprints[n].tokens, -n))
+    for nodes in components((p.a, p.b) for p in pairs):
+        reference = max(nodes, key=lambda n: (words[n], -n))
         members = [reference] + [n for n in nodes if n != reference]
-        ref = fingerprints[reference].shingles
+        ref = shingles(reference)
         clusters.append(
             Cluster(
                 reference,
                 tuple(members),
-                tuple(jaccard(ref, fingerprints[n].shingles) for n in members),
-                tuple(containment(ref, fingerprints[n].shingles) for n in members),
+                tuple(jaccard(ref, shingles(n)) for n in members),
+                tuple(containment(ref, shingles(n)) for n in members),
             )
         )
-    return sorted(clusters, key=lambda c: min(c.members))
+    return clusters

@@ -28,6 +28,8 @@ class ScanOptions:
         hidden: also scan hidden files and folders (names starting with a dot).
         follow_symlinks: follow symbolic links (loops are detected).
         max_bytes: files larger than this are skipped as too large.
+        jobs: processes that read and fingerprint files (0: one per core).
+        engine: what runs the scan ("local").
     """
 
     threshold: float = 0.5
@@ -40,6 +42,7 @@ class ScanOptions:
     hidden: bool = False
     follow_symlinks: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    jobs: int = 0
     engine: str = field(default="local")
 
     def __post_init__(self) -> None:
@@ -53,6 +56,8 @@ class ScanOptions:
             raise OptionsError(f"--num-perm must be between 16 and 1024, got {self.num_perm}")
         if not 0 <= self.seed < 2**32:
             raise OptionsError(f"--seed must be between 0 and 2**32 - 1, got {self.seed}")
+        if self.jobs < 0:
+            raise OptionsError(f"--jobs must be 0 (all cores) or more, got {self.jobs}")
         if self.max_bytes < 1:
             raise OptionsError(f"--max-bytes must be positive, got {self.max_bytes}")
 

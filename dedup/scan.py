@@ -1,17 +1,35 @@
-"""The pipeline: sources -> normalize -> fingerprint -> index -> groups -> differ -> result."""
+"""The pipeline: sources -> normalize -> fingerprint -> index -> groups -> differ -> result.
+
+Documents stream through in batches, signed on all cores; what is kept per
+document is its path, word count and LSH band keys. Shingle sets, needed to
+verify candidates exactly, are spilled to a temporary file outside the
+scanned folders; texts are read again only for the members of groups, when
+their discrepancies are computed. Results come back in discovery order, so
+the report does not depend on the number of processes.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import BinaryIO, Protocol, TypeVar
+
+import numpy as np
 
 from dedup import differ, fingerprint, groups, index, sources
+from dedup.errors import SourceError
 from dedup.normalize import normalize
 from dedup.options import ScanOptions
 
 log = logging.getLogger(__name__)
+
+BATCH = 256  # documents a worker signs per task
 
 
 class Progress(Protocol):
@@ -28,6 +46,18 @@ class _NoProgress:
 
     def advance(self, step: int = 1) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What the index needs of one document: who it is, its size, its band keys and shingles."""
+
+    path: str
+    encoding: str
+    kind: str
+    words: int
+    keys: index.U64
+    shingles: fingerprint.U32
 
 
 @dataclass(frozen=True)
@@ -78,6 +108,49 @@ class ScanResult:
     verified_pairs: int
 
 
+# -- pure stage functions, shared by the engines --------------------------------
+
+
+def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands) -> Signed | sources.Skipped:
+    """Read, normalize and fingerprint one file."""
+    read = sources.read(candidate, options)
+    if isinstance(read, sources.Skipped):
+        return read
+    text = normalize(read.text).text
+    found = fingerprint.fingerprint(text, options.shingle_size, options.num_perm, options.seed)
+    keys = index.band_keys(found.signature[None, :], bands)[0]
+    return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles)
+
+
+def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions) -> list[Signed | sources.Skipped]:
+    """Sign a batch of files (the unit of work a process is given)."""
+    bands = index.bands_for(options.threshold, options.num_perm)
+    return [sign(candidate, options, bands) for candidate in batch]
+
+
+def compare_group(paths: Sequence[str], options: ScanOptions) -> list[tuple[differ.Discrepancy, ...]]:
+    """Read a group's files again and return each member's discrepancies against the first (the reference)."""
+    versions = [_version(path, options) for path in paths]
+    reference = versions[0]
+    if reference is None:
+        return [() for _ in paths]
+    return [() if n == 0 or v is None else tuple(differ.compare(reference, v)) for n, v in enumerate(versions)]
+
+
+def _version(path: str, options: ScanOptions) -> differ.Version | None:
+    kind = sources.TEXT_KINDS.get(os.path.splitext(path)[1].lower()) or sources.EXTRACTED_KINDS.get(
+        os.path.splitext(path)[1].lower(), "text"
+    )
+    read = sources.read(sources.Candidate(path, kind), options)
+    if isinstance(read, sources.Skipped):
+        log.warning("%s changed during the scan (%s); its discrepancies are not shown", path, read.detail)
+        return None
+    return differ.Version.of(read.path, read.text)
+
+
+# -- the local engine -------------------------------------------------------------
+
+
 def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Progress | None = None) -> ScanResult:
     """Find the groups of near-duplicate documents among `paths`.
 
@@ -94,60 +167,100 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     """
     options = options or ScanOptions()
     progress = progress or _NoProgress()
-    found = list(sources.discover(paths, options))
-    progress.start(sum(1 for f in found if isinstance(f, sources.Candidate)))
-    documents: list[sources.Document] = []
-    skipped: list[sources.Skipped] = []
-    prints: list[fingerprint.Fingerprint] = []
-    for item in found:
-        if isinstance(item, sources.Skipped):
-            skipped.append(item)
-            continue
-        read = sources.read(item, options)
-        progress.advance()
-        if isinstance(read, sources.Skipped):
-            skipped.append(read)
-            continue
-        documents.append(read)
-        text = normalize(read.text).text
-        prints.append(fingerprint.fingerprint(text, options.shingle_size, options.num_perm, options.seed))
     bands = index.bands_for(options.threshold, options.num_perm)
-    candidates = index.candidate_pairs([p.signature for p in prints], bands, options.seed)
-    verified = groups.verify(candidates, prints, options.threshold, options.containment)
-    clusters = groups.cluster(verified, prints)
-    log.info("%d documents, %d candidate pairs, %d verified, %d groups",
-             len(documents), len(candidates), len(verified), len(clusters))
+    found = list(sources.discover(paths, options))
+    candidates = [f for f in found if isinstance(f, sources.Candidate)]
+    skipped = [f for f in found if isinstance(f, sources.Skipped)]
+    progress.start(len(candidates))
+    with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
+        documents: list[Signed] = []
+        offsets = [0]
+        keys: list[index.U64] = []
+        keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
+        for batch in _map(pool, sign_batch, _batches(candidates), options):
+            for item in batch:
+                if isinstance(item, sources.Skipped):
+                    skipped.append(item)
+                    continue
+                spill.write(item.shingles.tobytes())
+                offsets.append(offsets[-1] + len(item.shingles))
+                if item.words:
+                    keys.append(item.keys)
+                    keyed.append(len(documents))
+                documents.append(Signed(item.path, item.encoding, item.kind, item.words, item.keys, _EMPTY))
+            progress.advance(len(batch))
+        shingles = _reader(spill, offsets)
+        key_matrix = np.array(keys, dtype=np.uint64).reshape(len(keys), bands.bands)
+        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64))
+        verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
+        clusters = groups.cluster(verified, [d.words for d in documents], shingles)
+        log.info("%d documents, %d candidate pairs, %d verified, %d groups",
+                 len(documents), len(edges), len(verified), len(clusters))
+        member_paths = [[documents[n].path for n in c.members] for c in clusters]
+        compared = list(_map(pool, compare_group, member_paths, options)) if clusters else []
     grouped = {n for c in clusters for n in c.members}
     return ScanResult(
         options=options,
         bands=bands,
-        groups=tuple(_group(k + 1, c, documents, prints) for k, c in enumerate(clusters)),
-        unique=tuple(
-            Unique(d.path, d.encoding, d.kind, prints[n].tokens)
-            for n, d in enumerate(documents)
-            if n not in grouped
-        ),
+        groups=tuple(_group(k + 1, c, documents, found) for k, (c, found) in enumerate(zip(clusters, compared, strict=True))),
+        unique=tuple(Unique(d.path, d.encoding, d.kind, d.words) for n, d in enumerate(documents) if n not in grouped),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        candidate_pairs=len(candidates),
+        candidate_pairs=len(edges),
         verified_pairs=len(verified),
     )
 
 
-def _group(
-    group_id: int,
-    cluster: groups.Cluster,
-    documents: Sequence[sources.Document],
-    prints: Sequence[fingerprint.Fingerprint],
-) -> Group:
-    ref_doc = documents[cluster.reference]
-    reference = differ.Version.of(ref_doc.path, ref_doc.text)
+_EMPTY = np.empty(0, dtype=np.uint32)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _batches(items: Sequence[T]) -> Iterator[list[T]]:
+    for start in range(0, len(items), BATCH):
+        yield list(items[start : start + BATCH])
+
+
+@contextmanager
+def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
+    """Yield a process pool for `jobs` processes (0: all cores), or None to work in this process."""
+    workers = jobs or os.cpu_count() or 1
+    if workers <= 1 or work <= BATCH:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield pool
+
+
+def _map(pool: Executor | None, func: Callable[[T, ScanOptions], R], items: Iterable[T], options: ScanOptions) -> Iterator[R]:
+    """Apply `func` to each item in order, in the pool when there is one."""
+    if pool is None:
+        return (func(item, options) for item in items)
+    return pool.map(func, items, itertools.repeat(options))
+
+
+def _reader(spill: BinaryIO, offsets: list[int]) -> groups.Shingles:
+    spill.flush()
+    data = _load(spill, offsets[-1])
+
+    def shingles(n: int) -> fingerprint.U32:
+        return data[offsets[n] : offsets[n + 1]]
+
+    return shingles
+
+
+def _load(spill: BinaryIO, size: int) -> fingerprint.U32:
+    """Map the spilled shingles read-only (no copy in memory for a large scan)."""
+    if size == 0:
+        return _EMPTY
+    return np.memmap(spill, dtype=np.uint32, mode="r", shape=(size,))
+
+
+def _group(group_id: int, cluster: groups.Cluster, documents: Sequence[Signed],
+           found: Sequence[tuple[differ.Discrepancy, ...]]) -> Group:
     members = []
-    for n, sim, cont in zip(cluster.members, cluster.similarity, cluster.containment, strict=True):
+    for n, sim, cont, discrepancies in zip(cluster.members, cluster.similarity, cluster.containment, found, strict=True):
         doc = documents[n]
-        found = () if n == cluster.reference else tuple(
-            differ.compare(reference, differ.Version.of(doc.path, doc.text))
-        )
-        members.append(Member(doc.path, doc.encoding, doc.kind, prints[n].tokens, sim, cont, found))
+        members.append(Member(doc.path, doc.encoding, doc.kind, doc.words, sim, cont, discrepancies))
     return Group(group_id, tuple(members))
 
 
@@ -157,8 +270,6 @@ def diff_files(path_a: str, path_b: str, options: ScanOptions | None = None) -> 
     Raises:
         SourceError: a file does not exist or cannot be read as a document.
     """
-    from dedup.errors import SourceError
-
     options = options or ScanOptions()
     versions = []
     for path in (path_a, path_b):

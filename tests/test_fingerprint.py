@@ -5,7 +5,7 @@ from datasketch import MinHash
 
 from dedup.fingerprint import containment, fingerprint, jaccard, shingle_hashes, signature, tokens
 from dedup.groups import Pair, cluster, verify
-from dedup.index import bands_for, candidate_pairs
+from dedup.index import band_keys, bands_for, bucket_edges, candidate_pairs
 from tests.text import ENGLISH, GERMAN
 
 
@@ -38,23 +38,38 @@ def prints(*texts: str) -> list:  # type: ignore[type-arg]
     return [fingerprint(t, 5, 128, 1) for t in texts]
 
 
+def keys_of(fps: list) -> np.ndarray:  # type: ignore[type-arg]
+    return band_keys(np.array([f.signature for f in fps]), bands_for(0.5, 128))
+
+
 def test_near_duplicates_are_candidates_and_unrelated_texts_are_not() -> None:
     edited = GERMAN.replace("Montag", "Dienstag").replace("18 Kilometer", "20 Kilometer")
-    fps = prints(GERMAN, ENGLISH, edited)
-    pairs = candidate_pairs([f.signature for f in fps], bands_for(0.5, 128), 1)
-    assert pairs == [(0, 2)]
+    fps = prints(GERMAN, ENGLISH, edited, ENGLISH.replace("Monday", "Friday"))
+    assert candidate_pairs(keys_of(fps)).tolist() == [[0, 2], [1, 3]]
+
+
+def test_candidate_ids_are_the_given_ones() -> None:
+    fps = prints(GERMAN, GERMAN)
+    assert candidate_pairs(keys_of(fps), np.array([7, 3])).tolist() == [[3, 7]]
+
+
+def test_a_bucket_of_k_documents_gives_k_minus_1_edges_to_its_smallest_id() -> None:
+    keys = np.array([5, 9, 5, 5, 9, 1], dtype=np.uint64)
+    ids = np.array([10, 11, 12, 13, 14, 15], dtype=np.int64)
+    assert sorted(map(tuple, bucket_edges(keys, ids).tolist())) == [(10, 12), (10, 13), (11, 14)]
 
 
 def test_verification_rejects_pairs_below_both_thresholds() -> None:
     fps = prints(GERMAN, ENGLISH, GERMAN.split("\n\n")[0])
-    verified = verify([(0, 1), (0, 2)], fps, threshold=0.5, min_containment=0.8)
+    verified = verify([(0, 1), (0, 2)], lambda n: fps[n].shingles, threshold=0.5, min_containment=0.8)
     assert [(p.a, p.b) for p in verified] == [(0, 2)]
     assert verified[0].containment == 1.0 and verified[0].similarity < 0.5
 
 
 def test_clusters_are_connected_components_with_the_longest_member_as_reference() -> None:
     fps = prints("a b c d e f", "a b c d e f g h", "x y z", "a b c d e f g", "x y z w")
-    found = cluster([Pair(0, 3, 1, 1), Pair(3, 1, 1, 1), Pair(2, 4, 1, 1)], fps)
+    found = cluster([Pair(0, 3, 1, 1), Pair(3, 1, 1, 1), Pair(2, 4, 1, 1)], [f.tokens for f in fps],
+                    lambda n: fps[n].shingles)
     assert [(c.reference, c.members) for c in found] == [(1, (1, 0, 3)), (4, (4, 2))]
     assert found[0].similarity[0] == 1.0
 

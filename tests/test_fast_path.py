@@ -1,0 +1,59 @@
+"""The fast path (numpy signatures and bands, processes, spilled shingles) finds the same groups
+as the straightforward one: datasketch MinHash and MinHashLSH by the book, then exact verification."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from datasketch import MinHash, MinHashLSH
+
+from dedup.fingerprint import jaccard, shingle_hashes, tokens
+from dedup.groups import components
+from dedup.index import bands_for
+from dedup.options import ScanOptions
+from dedup.scan import scan
+
+
+def corpus(folder: Path, n: int = 350, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    vocabulary = [f"w{k}" for k in range(5000)]
+    for k in range(n):
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(80, 200))]
+        (folder / f"doc{k:04d}.txt").write_text(" ".join(words))
+        if k % 7 == 0:  # a near-duplicate: a few words replaced
+            copy = list(words)
+            for _ in range(rng.randint(1, 3)):
+                copy[rng.randrange(len(copy))] = rng.choice(vocabulary)
+            (folder / f"doc{k:04d}-copy.txt").write_text(" ".join(copy))
+
+
+def by_the_book(folder: Path, options: ScanOptions) -> set[frozenset[str]]:
+    paths = sorted(str(p) for p in folder.iterdir())
+    sets = [shingle_hashes(tokens(Path(p).read_text()), options.shingle_size) for p in paths]
+    bands = bands_for(options.threshold, options.num_perm)
+    lsh = MinHashLSH(num_perm=options.num_perm, params=(bands.bands, bands.rows))
+    sketches = []
+    for n, shingles in enumerate(sets):
+        sketch = MinHash(num_perm=options.num_perm, seed=options.seed, hashfunc=lambda x: x)
+        sketch.update_batch([int(x) for x in shingles])
+        sketches.append(sketch)
+        lsh.insert(n, sketch)
+    pairs = set()
+    for n, sketch in enumerate(sketches):
+        for m in lsh.query(sketch):
+            a, b = sorted((n, m))
+            if a != b and jaccard(sets[a], sets[b]) >= options.threshold:
+                pairs.add((a, b))
+    return {frozenset(paths[n] for n in nodes) for nodes in components(sorted(pairs))}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_fast_path_finds_the_groups_datasketch_finds(tmp_path: Path, jobs: int) -> None:
+    corpus(tmp_path)
+    options = ScanOptions(jobs=jobs, containment=1.0)  # containment off: the book has none
+    result = scan([str(tmp_path)], options)
+    found = {frozenset(m.path for m in g.members) for g in result.groups}
+    assert found == by_the_book(tmp_path, options)
+    assert len(found) == 50
