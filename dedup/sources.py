@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 TEXT_KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
 # Formats whose text comes from an extraction library (dedup/extract.py), by suffix.
-EXTRACTED_KINDS: dict[str, str] = {}
+EXTRACTED_KINDS: dict[str, str] = {
+    ".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx", ".eml": "eml",
+}
 
 # How much of a file the encoding sniffers look at; decoding always uses the whole file.
 _SNIFF_BYTES = 64 * 1024

@@ -1,0 +1,277 @@
+"""Find page furniture and other layout artifacts of extracted PDF text, as edits.
+
+Text extracted from a PDF carries what the page layout put around the words:
+running headers and footers, page numbers, footnote markers, dot leaders of a
+table of contents, bullet glyphs, and URLs broken at a line end. `find`
+returns each as an `Edit` of the text with its reason; it never rewrites the
+text itself, so that normalize applies the edits and keeps its offset map.
+
+Pages end with form feeds ("\\f"), as dedup's PDF extractor and pdftotext
+write them. A header or footer is a line near the top or bottom of a page
+that recurs, with its digits masked ("Seite 3 von 12" is "Seite # von #"),
+near the same edge of nearby pages; a page number needs no recurrence when
+it counts the pages. Only text with pages loses letters or digits here: in
+text without a form feed, bullets are unified and broken URLs rejoined.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from dataclasses import dataclass
+
+from rapidfuzz.fuzz import ratio
+
+# Lines this close to a page's top or bottom (blank lines not counted) may be furniture.
+ZONE = 3
+# Pages either side of a page where its header or footer must recur.
+REACH = 4
+# Similarity (0-100) of digit-masked lines that counts as the same running header.
+SAME_LINE = 85.0
+# A running header is a line, not a paragraph.
+MAX_FURNITURE_CHARS = 140
+# A page number alone on its page is furniture only on a page with this much else.
+MIN_PAGE_LINES = 3
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] by `new`; `reason` says which layout artifact it was."""
+
+    start: int
+    end: int
+    new: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int
+    end: int
+    page: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Notes:
+    """Footnotes found: their numbers by page, and the lines where their text starts."""
+
+    numbers: dict[int, set[int]]
+    lines: set[int]
+
+
+_TERMINATOR = re.compile(r"\r\n|[\n\r\f\v]")
+_PAGE_NUMBER = re.compile(
+    r"(?:(?:seite|page|s\.|p\.)\s*)?[-–—]*\s*(?P<n>\d{1,4}|[ivxl]{1,7})\s*[-–—]*"
+    r"(?:\s*(?:/|von|of|de|sur|\|)\s*\d{1,4})?",
+    re.IGNORECASE,
+)
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
+_DIGITS = re.compile(r"\d+")
+_DOT_LEADER = re.compile(r"[ \t]*(?:(?:\.[ \t]?){4,}|…{2,})[ \t]*\d*[ \t]*$")
+_BULLET = re.compile(r"^[ \t]*[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃][ \t]*")
+_FOOTNOTE_BODY = re.compile(r"^(\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹]+)[ \t]?(?=[^\W\d_])")
+_SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹", "123456789")
+_TO_SUPERSCRIPT = str.maketrans("123456789", "¹²³⁴⁵⁶⁷⁸⁹")
+# The end of a line inside a URL, e-mail address or path, and what may continue it.
+# A hyphen at the end is left to normalize's hyphenation evidence: TeX hyphenates paths.
+_URL_END = re.compile(r"(?:https?://|www\.|[\w.+-]+@|(?<!\S)/)(?:\S*[/._?=&#~%:@])?$")
+_URL_NEXT = re.compile(r"[\w\-.~%/?=&#@:+]*[/.=&?#_~%@][\w\-.~%/?=&#@:+]*[\w/]")
+_SENTENCE_END = re.compile(r"[.!?:][\"'”“»«)]*$")
+_HYPHENATED_END = re.compile(r"[^\W\d_]-$")
+
+
+def find(text: str) -> tuple[Edit, ...]:
+    """Return the layout artifacts of `text` as sorted, non-overlapping edits."""
+    lines = _lines(text)
+    pages = lines[-1].page + 1
+    paged = pages > 1  # a form feed makes pages, even one page that ends with it
+    reasons = _furniture(lines, pages) if paged else {}
+    kept = [k for k, ln in enumerate(lines) if k not in reasons and ln.text.strip()]
+    notes = _footnotes(lines, kept) if paged else _Notes({}, set())
+    if not kept:
+        return _disjoint(_removals(text, lines, range(len(lines)), reasons, len(text)))
+    edits = _removals(text, lines, range(kept[0]), reasons, lines[kept[0]].start)
+    for a, b in itertools.pairwise(kept):
+        edits += _gap(text, lines, a, b, reasons, notes)
+    edits += _removals(text, lines, range(kept[-1] + 1, len(lines)), reasons, len(text))
+    for k in kept:
+        edits += _inline(lines[k], notes.numbers.get(lines[k].page, set()), k in notes.lines, paged)
+    return _disjoint(edits)
+
+
+def _disjoint(edits: list[Edit]) -> tuple[Edit, ...]:
+    """Sort the edits, dropping any that overlaps an earlier one (the first found wins)."""
+    kept: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        if not kept or edit.start >= kept[-1].end:
+            kept.append(edit)
+    return tuple(kept)
+
+
+def _lines(text: str) -> list[_Line]:
+    lines, page, last = [], 0, 0
+    for match in _TERMINATOR.finditer(text):
+        lines.append(_Line(last, match.start(), page, text[last : match.start()]))
+        if match.group() == "\f":
+            page += 1
+        last = match.end()
+    lines.append(_Line(last, len(text), page, text[last:]))
+    return lines
+
+
+def _furniture(lines: list[_Line], pages: int) -> dict[int, str]:
+    """Map line index to reason for every header, footer and page number line."""
+    body: list[list[int]] = [[] for _ in range(pages)]
+    for k, line in enumerate(lines):
+        if line.text.strip():
+            body[line.page].append(k)
+    tops = [ks[:ZONE] for ks in body]
+    bottoms = [ks[::-1][:ZONE] for ks in body]
+    masked = {k: _mask(lines[k].text) for zone in (*tops, *bottoms) for k in zone}
+    found: dict[int, str] = {}
+    for page in range(pages):
+        recurring = {}
+        for zones, reason in ((tops, "running-header"), (bottoms, "running-footer")):
+            for k in zones[page]:
+                text = lines[k].text.strip()
+                if _counts_pages(text, page, len(body[page])):
+                    found[k] = "page-number"
+                elif len(text) <= MAX_FURNITURE_CHARS and _recurs(masked[k], page, zones, masked):
+                    recurring[k] = reason
+        # A page most of whose lines recur is a repeated page (a form, a copy), not furniture.
+        if 2 * len(recurring) <= len(body[page]):
+            found.update(recurring)
+    return found
+
+
+def _mask(line: str) -> str:
+    return " ".join(_DIGITS.sub("#", line).split()).casefold()
+
+
+def _counts_pages(text: str, page: int, page_lines: int) -> bool:
+    """Tell whether `text` is the number of its page (page is 0-based), on a page with text."""
+    match = _PAGE_NUMBER.fullmatch(text)
+    if match is None or page_lines <= MIN_PAGE_LINES:
+        return False
+    number = match.group("n").lower()
+    if number.isdigit():
+        return int(number) == page + 1
+    values = [_ROMAN[c] for c in number]
+    value = sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True))
+    return value == page + 1
+
+
+def _recurs(line: str, page: int, zones: list[list[int]], masked: dict[int, str]) -> bool:
+    """Tell whether `line` recurs near the same edge of enough nearby pages."""
+    near = [p for p in range(max(0, page - REACH), min(len(zones), page + REACH + 1)) if p != page]
+    hits = sum(1 for p in near if any(ratio(line, masked[k]) >= SAME_LINE for k in zones[p]))
+    # Headers may alternate between even and odd pages, so half the neighbours suffice.
+    return hits >= max(1, min(2, len(near) // 2))
+
+
+def _removals(
+    text: str, lines: list[_Line], span: range, reasons: dict[int, str], stop: int
+) -> list[Edit]:
+    """Remove the lines in `span` that are furniture, each with the blank lines after it."""
+    edits = []
+    for k in span:
+        if k in reasons:
+            after = k + 1
+            while after < len(lines) and after not in reasons and not lines[after].text.strip():
+                after += 1
+            end = lines[after].start if after < len(lines) else len(text)
+            edits.append(Edit(lines[k].start, min(end, stop), "", reasons[k]))
+    return edits
+
+
+def _gap(
+    text: str, lines: list[_Line], a: int, b: int, reasons: dict[int, str], notes: _Notes
+) -> list[Edit]:
+    """Edit what lies between kept lines a and b: removed lines and the break itself."""
+    before, after = lines[a], lines[b]
+    removed = [k for k in range(a + 1, b) if k in reasons]
+    first = lines[removed[0]].start if removed else after.start
+    edits = _removals(text, lines, range(a + 1, b), reasons, after.start)
+    blanks = sum(1 for k in range(a + 1, b) if k not in reasons)
+    if (
+        not blanks
+        and _URL_END.search(before.text.rstrip())
+        and _URL_NEXT.match(after.text.lstrip())
+    ):
+        return [*edits, Edit(before.end, first, "", "broken-url")]
+    new_page = after.page != before.page
+    if b in notes.lines:
+        separator, reason = "\n\n", "footnote"
+    elif new_page:
+        separator, reason = ("\n\n" if _paragraph_end(before, lines) else "\n"), "page-break"
+    else:
+        separator, reason = ("\n\n" if blanks else "\n"), "line-break"
+    if (removed or new_page or b in notes.lines) and text[before.end : first] != separator:
+        edits.append(Edit(before.end, first, separator, reason))
+    return edits
+
+
+def _paragraph_end(line: _Line, lines: list[_Line]) -> bool:
+    """Tell whether the last line of a page ends a paragraph, so the page break is one.
+
+    A page break is a paragraph break unless the text runs on: the line ends
+    in a hyphenated word, or it is a line of a page of text that is as wide as
+    the others (justified) or ends with no full stop.
+    """
+    text = line.text.strip()
+    if _HYPHENATED_END.search(text):
+        return False
+    widths = [len(ln.text.strip()) for ln in lines if ln.page == line.page and ln.text.strip()]
+    if len(widths) < MIN_PAGE_LINES:
+        return True
+    return len(text) < 0.8 * statistics.median(widths) and bool(_SENTENCE_END.search(text))
+
+
+def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
+    """Find footnotes: a numbered line in a page's lower half whose number marks a word above."""
+    notes = _Notes({}, set())
+    by_page: dict[int, list[int]] = {}
+    for k in kept:
+        by_page.setdefault(lines[k].page, []).append(k)
+    for page, ks in by_page.items():
+        for k in ks[len(ks) // 2 :]:
+            match = _FOOTNOTE_BODY.match(lines[k].text)
+            if match is None:
+                continue
+            number = int(match.group(1).translate(_SUPERSCRIPT))
+            marker = _marker(number)
+            if any(marker.search(lines[j].text) for j in ks if j < k):
+                notes.numbers.setdefault(page, set()).add(number)
+                notes.lines.add(k)
+    return notes
+
+
+def _marker(number: int) -> re.Pattern[str]:
+    """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²")."""
+    plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
+    return re.compile(rf"(?<=[^\W\d_]|[.,;:!?\"”“»)])(?:{plain}|{sup})(?=[\s.,;:!?)]|$)")
+
+
+def _inline(line: _Line, numbers: set[int], is_note: bool, paged: bool) -> list[Edit]:
+    """Edits inside one kept line: footnote markers, dot leaders, bullets."""
+    edits: list[Edit] = []
+    start = line.start
+    if is_note:
+        match = _FOOTNOTE_BODY.match(line.text)
+        if match:
+            edits.append(Edit(start, start + match.end(), "", "footnote-number"))
+    else:
+        for number in sorted(numbers):
+            for match in _marker(number).finditer(line.text):
+                edits.append(
+                    Edit(start + match.start(), start + match.end(), "", "footnote-marker")
+                )
+        bullet = _BULLET.match(line.text)
+        if bullet and line.text[: bullet.end()] != "- ":
+            edits.append(Edit(start, start + bullet.end(), "- ", "bullet"))
+    leader = _DOT_LEADER.search(line.text)
+    if paged and leader and leader.start() > 0:
+        edits.append(Edit(start + leader.start(), line.end, "", "dot-leader"))
+    return edits

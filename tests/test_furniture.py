@@ -1,0 +1,224 @@
+"""Page furniture and PDF layout artifacts: found as edits, taken out by normalize, mapped back."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from dedup import fingerprint, furniture
+from dedup.normalize import normalize, normalize_text
+
+# Real prose (the sample press release), so that no body line recurs by chance.
+BODY = " ".join(
+    (Path(__file__).parent / "fixtures" / "typeset-de.txt").read_text(encoding="utf-8").split()
+)
+
+
+def typeset(
+    words: list[str], per_page: int, header: str | None, footer: str | None, width: int = 60
+) -> str:
+    """Break words into lines of about `width` characters and pages of `per_page` lines.
+
+    `header` and `footer` may hold {n} (page number) and {total}; every page ends with a form feed.
+    """
+    lines, line = [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    chunks = [lines[i : i + per_page] for i in range(0, len(lines), per_page)]
+    pages = []
+    for n, chunk in enumerate(chunks, 1):
+        top = [header.format(n=n, total=len(chunks))] if header else []
+        bottom = [footer.format(n=n, total=len(chunks))] if footer else []
+        pages.append("\n".join(top + chunk + bottom) + "\n\f")
+    return "".join(pages)
+
+
+@pytest.mark.parametrize(
+    ("header", "footer"),
+    [
+        ("Innovators Club · Digitalstadt Darmstadt", "Seite {n} von {total}"),
+        (None, "{n} / {total}"),
+        ("Fachinformation eGovernment", "{n}"),
+        ("DStGB Pressemitteilung {n}", "- {n} -"),
+        (None, "Page {n} of {total}"),
+    ],
+)
+def test_running_headers_and_page_numbers_are_removed(header: str | None, footer: str) -> None:
+    raw = typeset(BODY.split(), per_page=6, header=header, footer=footer)
+    assert raw.count("\f") >= 4
+    assert normalize_text(raw) == normalize_text(BODY)
+
+
+def test_headers_alternating_between_even_and_odd_pages() -> None:
+    pages = typeset(BODY.split(), per_page=5, header="@@", footer=None).split("\f")[:-1]
+    raw = (
+        "\f".join(
+            page.replace("@@", "Kapitel 3: Analyse" if n % 2 else "Handbuch der Kommunen")
+            for n, page in enumerate(pages)
+        )
+        + "\f"
+    )
+    assert normalize_text(raw) == normalize_text(BODY)
+
+
+def test_text_without_form_feeds_loses_nothing() -> None:
+    raw = "Seite 1 von 2\n" + BODY + "\n1\nEinleitung ........ 3\n"
+    assert not [e for e in furniture.find(raw) if e.reason not in {"bullet", "broken-url"}]
+    assert fingerprint.tokens(normalize_text(raw)) == fingerprint.tokens(raw)
+
+
+def test_body_lines_that_do_not_recur_are_kept() -> None:
+    rng = random.Random(4)
+    words = BODY.split()
+    rng.shuffle(words)
+    raw = typeset(words, per_page=4, header=None, footer=None)
+    assert not furniture.find(raw) or all(e.reason == "page-break" for e in furniture.find(raw))
+    assert fingerprint.tokens(normalize_text(raw)) == [
+        w.casefold() for w in fingerprint.tokens(" ".join(words))
+    ]
+
+
+def test_a_one_page_document_loses_its_page_number_but_not_a_lone_letter() -> None:
+    page = "Erste Zeile des Briefes.\nZweite Zeile des Briefes.\nDritte Zeile.\n1\n\f"
+    assert (
+        normalize_text(page) == "Erste Zeile des Briefes. Zweite Zeile des Briefes. Dritte Zeile."
+    )
+    assert normalize_text("c\f") == "c"
+    assert normalize_text("Ein Satz.\n7\n\f") == "Ein Satz. 7"  # too short a page to tell
+
+
+def test_hyphenated_word_across_a_page_break_is_joined() -> None:
+    first, second = BODY.split()[:40], BODY.split()[40:80]
+    raw = (
+        "Kopfzeile\n"
+        + " ".join(first[:20])
+        + "\n"
+        + " ".join(first[20:])
+        + " Digi-\nSeite 1 von 2\n\f"
+        "Kopfzeile\ntalisierung "
+        + " ".join(second[:20])
+        + "\n"
+        + " ".join(second[20:])
+        + "\nSeite 2 von 2\n\f"
+    )
+    assert normalize_text(raw) == normalize_text(" ".join([*first, "Digitalisierung", *second]))
+
+
+NOTES = ["The vote was unanimous.", "Two members abstained.", "See the annex for details."]
+
+
+def test_footnote_markers_and_bodies() -> None:
+    words = BODY.split()
+    pages = [
+        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} plan.1 Work starts\n"
+        f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
+        f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
+        f"1{note}\n{n + 1}\n\f"
+        for n, note in enumerate(NOTES)
+    ]
+    text = normalize_text("".join(pages))
+    assert text.count("plan. Work starts") == 3
+    assert all(f"\n\n{note}" in text for note in NOTES)
+    assert "plan.1" not in text and "1The" not in text and "Header" not in text
+
+
+def test_dot_leaders_are_removed_from_a_table_of_contents() -> None:
+    toc = "Inhalt\n1 Einleitung . . . . . . . . 3\n2 Methoden ........... 12\n3 Ergebnisse …… 27\n\f"
+    text = normalize_text(toc + typeset(BODY.split(), 6, "Inhalt", None))
+    assert (
+        text.startswith("1 Einleitung\n\n2 Methoden\n\n3 Ergebnisse")
+        or "Einleitung 2 Methoden 3 Ergebnisse" in text
+    )
+    assert "...." not in text and " 12 " not in text and "27" not in text
+
+
+def test_bullets_are_unified() -> None:
+    raw = "Packliste:\n\n• Zelt\n\n▪ Schlafsack\n\n- Kocher\n"
+    assert normalize_text(raw) == "Packliste:\n\n- Zelt\n\n- Schlafsack\n\n- Kocher"
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        (
+            "Siehe https://www.debian.org/doc/\nmanuals/debian-handbook/index.html für mehr.",
+            "Siehe https://www.debian.org/doc/manuals/debian-handbook/index.html für mehr.",
+        ),
+        (
+            "Schreiben Sie an max.mustermann@\nexample.org bis Freitag.",
+            "Schreiben Sie an max.mustermann@example.org bis Freitag.",
+        ),
+        (
+            "Die Datei /etc/apt/\nsources.list listet die Quellen.",
+            "Die Datei /etc/apt/sources.list listet die Quellen.",
+        ),
+        ("Mehr unter https://example.org/\nfür alle.", "Mehr unter https://example.org/ für alle."),
+    ],
+)
+def test_urls_mail_addresses_and_paths_are_rejoined(raw: str, clean: str) -> None:
+    assert normalize_text(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        # joined: the word occurs whole elsewhere, or nothing says otherwise
+        (
+            "Die Digi-\ntalisierung kommt. Digitalisierung ist Arbeit.",
+            "Die Digitalisierung kommt. Digitalisierung ist Arbeit.",
+        ),
+        ("Erfahrungs-\naustausch ist wichtig.", "Erfahrungsaustausch ist wichtig."),
+        # kept: compounds with a capital after the hyphen or a hyphen before it
+        ("Schreiben Sie eine E-\nMail an uns.", "Schreiben Sie eine E-Mail an uns."),
+        ("It is a state-of-the-\nart design.", "It is a state-of-the-art design."),
+        # kept: the document writes the word with its hyphen elsewhere
+        ("Only non-\nfree software is in non-free.", "Only non-free software is in non-free."),
+        # kept: German suspended hyphens
+        ("der Wissens- \nund Erfahrungsaustausch", "der Wissens- und Erfahrungsaustausch"),
+        ("Städte-\nund Gemeindebund", "Städte- und Gemeindebund"),
+    ],
+)
+def test_hyphenation_is_decided_with_evidence(raw: str, clean: str) -> None:
+    assert normalize_text(raw) == clean
+
+
+def test_positions_map_back_to_the_raw_text() -> None:
+    raw = typeset(
+        BODY.split(), per_page=6, header="Innovators Club", footer="Seite {n} von {total}"
+    )
+    result = normalize(raw)
+    for word in ("Digitalstadt", "Kommunalvertreter", "gelingen"):
+        start = 0
+        while (found := result.text.find(word, start)) >= 0:
+            origin = result.raw_offset(found)
+            assert raw[origin : origin + len(word)] == word
+            start = found + 1
+
+
+def test_artifacts_point_at_the_removed_text() -> None:
+    raw = typeset(
+        BODY.split(), per_page=6, header="Innovators Club", footer="Seite {n} von {total}"
+    )
+    artifacts = normalize(raw).artifacts
+    headers = [a for a in artifacts if a.reason == "running-header"]
+    assert len(headers) == raw.count("Innovators Club\n")
+    assert all(raw[a.start : a.end].startswith("Innovators Club") for a in headers)
+    footers = [
+        raw[a.start : a.end].strip()
+        for a in artifacts
+        if a.reason in {"running-footer", "page-number"}
+    ]
+    assert footers and all(f.startswith("Seite ") for f in footers)
+
+
+def test_normalizing_paged_text_twice_changes_nothing() -> None:
+    raw = typeset(BODY.split(), per_page=5, header="Innovators Club", footer="{n}", width=40)
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
