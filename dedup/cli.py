@@ -130,10 +130,13 @@ def diff(a: str, b: str, fmt: str, color: str, show_all: bool, side_by_side: boo
 
 @cli.command()
 @click.argument("file", type=click.Path(exists=False))
-def normalize(file: str) -> None:
+@click.option("--show-removed", is_flag=True,
+              help="After the text, list the layout artifacts taken out (headers, page numbers...) and why.")
+def normalize(file: str, show_removed: bool) -> None:
     """Print what the normalizer makes of FILE (layout artifacts taken out)."""
     from dedup.errors import SourceError
-    from dedup.normalize import normalize_text
+    from dedup.normalize import locate
+    from dedup.normalize import normalize as run_normalize
     from dedup.sources import Candidate, Document, discover, read
 
     options = ScanOptions()
@@ -143,7 +146,21 @@ def normalize(file: str) -> None:
         item = read(item, options)
     if not isinstance(item, Document):
         raise SourceError(f"cannot read {file}: {item.detail if item else 'nothing to read'}")
-    click.echo(normalize_text(item.text))
+    result = run_normalize(item.text)
+    click.echo(result.text)
+    if show_removed:
+        # Where each artifact sat in the extracted text, what it was, and what replaced it.
+        click.echo(f"\n--- {len(result.artifacts)} layout artifacts taken out ---")
+        for artifact in result.artifacts:
+            line, column = locate(item.text, artifact.start)
+            removed = _printable(item.text[artifact.start : artifact.end])
+            new = f" -> {_printable(artifact.new)}" if artifact.new else ""
+            click.echo(f"{line}:{column} {artifact.reason}: {removed}{new}")
+
+
+def _printable(text: str) -> str:
+    """Quote text for a one-line listing, with breaks and control characters escaped."""
+    return repr(text if len(text) <= 80 else text[:77] + "...")
 
 
 def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO) -> Any:

@@ -93,8 +93,9 @@ def find(text: str) -> tuple[Edit, ...]:
     if not kept:
         return _disjoint(_removals(text, lines, range(len(lines)), reasons, len(text)))
     edits = _removals(text, lines, range(kept[0]), reasons, lines[kept[0]].start)
+    widths = _widths(lines, kept) if paged else {}
     for a, b in itertools.pairwise(kept):
-        edits += _gap(text, lines, a, b, reasons, notes)
+        edits += _gap(text, lines, a, b, reasons, notes, widths)
     edits += _removals(text, lines, range(kept[-1] + 1, len(lines)), reasons, len(text))
     for k in kept:
         edits += _inline(lines[k], notes.numbers.get(lines[k].page, set()), k in notes.lines, paged)
@@ -186,8 +187,22 @@ def _removals(
     return edits
 
 
+def _widths(lines: list[_Line], kept: list[int]) -> dict[int, tuple[int, float]]:
+    """Map each page to its number of kept lines and their median width."""
+    by_page: dict[int, list[int]] = {}
+    for k in kept:
+        by_page.setdefault(lines[k].page, []).append(len(lines[k].text.strip()))
+    return {page: (len(ws), statistics.median(ws)) for page, ws in by_page.items()}
+
+
 def _gap(
-    text: str, lines: list[_Line], a: int, b: int, reasons: dict[int, str], notes: _Notes
+    text: str,
+    lines: list[_Line],
+    a: int,
+    b: int,
+    reasons: dict[int, str],
+    notes: _Notes,
+    widths: dict[int, tuple[int, float]],
 ) -> list[Edit]:
     """Edit what lies between kept lines a and b: removed lines and the break itself."""
     before, after = lines[a], lines[b]
@@ -205,28 +220,32 @@ def _gap(
     if b in notes.lines:
         separator, reason = "\n\n", "footnote"
     elif new_page:
-        separator, reason = ("\n\n" if _paragraph_end(before, lines) else "\n"), "page-break"
+        separator = "\n\n" if _paragraph_end(before, widths, page_end=True) else "\n"
+        reason = "page-break"
+    elif not blanks and not removed and _paragraph_end(before, widths, page_end=False):
+        # Extracted pages have no blank lines: a short line that ends a sentence ends a paragraph.
+        separator, reason = "\n\n", "paragraph-end"
     else:
         separator, reason = ("\n\n" if blanks else "\n"), "line-break"
-    if (removed or new_page or b in notes.lines) and text[before.end : first] != separator:
+    if (removed or new_page or reason != "line-break") and text[before.end : first] != separator:
         edits.append(Edit(before.end, first, separator, reason))
     return edits
 
 
-def _paragraph_end(line: _Line, lines: list[_Line]) -> bool:
-    """Tell whether the last line of a page ends a paragraph, so the page break is one.
+def _paragraph_end(line: _Line, widths: dict[int, tuple[int, float]], page_end: bool) -> bool:
+    """Tell whether a line of a page ends a paragraph.
 
-    A page break is a paragraph break unless the text runs on: the line ends
-    in a hyphenated word, or it is a line of a page of text that is as wide as
-    the others (justified) or ends with no full stop.
+    On a page of text, a line narrower than most (they are justified or
+    nearly so) that ends a sentence ends a paragraph; a hyphenated word runs
+    on. A page too short to measure ends a paragraph at its end only.
     """
     text = line.text.strip()
     if _HYPHENATED_END.search(text):
         return False
-    widths = [len(ln.text.strip()) for ln in lines if ln.page == line.page and ln.text.strip()]
-    if len(widths) < MIN_PAGE_LINES:
-        return True
-    return len(text) < 0.8 * statistics.median(widths) and bool(_SENTENCE_END.search(text))
+    count, median = widths.get(line.page, (0, 0.0))
+    if count < MIN_PAGE_LINES:
+        return page_end
+    return len(text) < 0.8 * median and bool(_SENTENCE_END.search(text))
 
 
 def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
