@@ -141,8 +141,9 @@ def _furniture(lines: list[_Line], pages: int) -> dict[int, str]:
                     found[k] = "page-number"
                 elif len(text) <= MAX_FURNITURE_CHARS and _recurs(masked[k], page, zones, masked):
                     recurring[k] = reason
-        # A page most of whose lines recur is a repeated page (a form, a copy), not furniture.
-        if 2 * len(recurring) <= len(body[page]):
+        # A page most of whose lines recur is a repeated page (a form, a copy), not
+        # furniture; a header and a footer over a page's last line or two are.
+        if len(recurring) <= 2 or 2 * len(recurring) <= len(body[page]):
             found.update(recurring)
     return found
 

@@ -222,3 +222,20 @@ def test_normalizing_paged_text_twice_changes_nothing() -> None:
     raw = typeset(BODY.split(), per_page=5, header="Innovators Club", footer="{n}", width=40)
     once = normalize_text(raw)
     assert normalize_text(once) == once
+
+
+def test_cli_normalize_shows_what_it_removed(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from dedup.cli import cli
+
+    path = tmp_path / "extract.txt"
+    path.write_text(typeset(BODY.split(), 6, "Innovators Club", "Seite {n} von {total}"), "utf-8")
+    result = CliRunner().invoke(cli, ["normalize", "--show-removed", str(path)])
+    assert result.exit_code == 0, result.output
+    text, listing = result.stdout.split("\n--- ")
+    assert text.strip() == normalize_text(BODY)
+    rows = listing.splitlines()[1:]
+    assert rows and all(" page-number: 'Seite " in r or " running-header: 'Innovators" in r or
+                        "page-break" in r for r in rows)  # fmt: skip
+    assert rows[0].startswith("1:1 running-header")
