@@ -36,6 +36,7 @@ documentation packages; the product needs none of them:
     apt-get install debian-handbook debian-history debian-faq debian-faq-de \\
         developers-reference developers-reference-de texlive-latex-extra \\
         texlive-lang-german texlive-fonts-recommended lmodern poppler-utils
+    pip install pypdf pdfminer.six   # the alternatives scored beside dedup's choice
     python bench/pdf_normalize.py [--docs 120] [--jobs 2] [--scan-docs 40]
 """
 
