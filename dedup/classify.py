@@ -9,6 +9,7 @@ simplemma's lemmas and shared stems; dates from German and English patterns.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -51,14 +52,40 @@ _DATE_PATTERNS = (
 )
 
 
+_DIGITS = re.compile(r"\d+")
+_LETTERS = re.compile(r"[^\W\d_]{6,10}")
+_WEEKDAY_SET = frozenset(_WEEKDAYS.split("|"))
+_REACH = 24  # a date's words stand at most this far from its figures
+
+
 def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
-    """Return (start, end, (year, month, day) or None) for each date found in `text`."""
+    """Return (start, end, (year, month, day) or None) for each date found in `text`.
+
+    Every date form but a lone weekday holds a figure, so the patterns run
+    only in windows around figures: fast on long texts with few numbers.
+    """
     spans: list[tuple[int, int, tuple[int, int, int] | None]] = []
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            if any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in spans):
-                continue
-            spans.append((m.start(), m.end(), _parse(m)))
+    windows: list[list[int]] = []
+    for m in _DIGITS.finditer(text):
+        lo, hi = max(0, m.start() - _REACH), min(len(text), m.end() + _REACH)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    for lo, hi in windows:
+        here: list[tuple[int, int, tuple[int, int, int] | None]] = []
+        for pattern in _DATE_PATTERNS[:-1]:
+            for m in pattern.finditer(text, lo, hi):
+                if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in here):
+                    here.append((m.start(), m.end(), _parse(m)))
+        spans.extend(here)
+    taken = sorted(spans)
+    starts = [s for s, _, _ in taken]
+    for m in _LETTERS.finditer(text):
+        if m.group().lower() in _WEEKDAY_SET:
+            k = bisect_right(starts, m.start()) - 1
+            if k < 0 or taken[k][1] <= m.start():
+                spans.append((m.start(), m.end(), None))
     return sorted(spans)
 
 

@@ -1,0 +1,62 @@
+"""How long `dedup diff` takes to align two 50,000-word versions with 1% of the words changed.
+
+Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3]
+Prose: the test texts of tests/text.py are too short, so the versions are made
+of sentences drawn (with a fixed seed) from the samples' prose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import time
+from pathlib import Path
+
+from dedup.differ import Version, compare
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sentences() -> list[str]:
+    text = " ".join(p.read_text(encoding="utf-8", errors="replace") for p in sorted((ROOT / "samples").rglob("*.txt")))
+    return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s.split()) > 4]
+
+
+def versions(words: int, changed: float, seed: int) -> tuple[str, str]:
+    rng = random.Random(seed)
+    pool = sentences()
+    out: list[str] = []
+    while len(out) < words:
+        out.extend(rng.choice(pool).split())
+    a = out[:words]
+    b = list(a)
+    for i in rng.sample(range(words), int(words * changed)):
+        b[i] = b[i] + "x" if rng.random() < 0.5 else rng.choice(pool).split()[0]
+    para = lambda ws: "\n\n".join(" ".join(ws[i : i + 120]) for i in range(0, len(ws), 120))  # noqa: E731
+    return para(a), para(b)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--words", type=int, default=50_000)
+    parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    a, b = versions(args.words, args.changed, seed=1)
+    timings, cpu = [], []
+    compare(Version.of("a.txt", a[:2000]), Version.of("b.txt", b[:2000]))  # warm: imports, lemma tables
+    for _ in range(args.repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        found = compare(Version.of("a.txt", a), Version.of("b.txt", b))
+        timings.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    print(f"words per version: {args.words}, changed: {args.changed:.1%} ({int(args.words * args.changed)} words)")
+    print(f"discrepancies reported: {len(found)}")
+    print(f"diff time (normalize both + align + classify), median of {args.repeat}: "
+          f"{statistics.median(timings):.3f} s wall, {statistics.median(cpu):.3f} s CPU (one core)")
+
+
+if __name__ == "__main__":
+    main()
