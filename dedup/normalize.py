@@ -40,6 +40,7 @@ class OffsetMap:
     out_starts: array[int]
     src_starts: array[int]
     copied: bytes
+    src_length: int
 
     def source(self, index: int) -> int:
         """Return the source position of output position `index`."""
@@ -48,6 +49,15 @@ class OffsetMap:
             return 0
         base = self.src_starts[k]
         return base + (index - self.out_starts[k]) if self.copied[k] else base
+
+    def source_end(self, index: int) -> int:
+        """Return the source position just after what produced output positions before `index`."""
+        if index <= 0:
+            return 0
+        k = bisect_right(self.out_starts, index - 1) - 1
+        if self.copied[k]:
+            return self.src_starts[k] + (index - self.out_starts[k])
+        return self.src_starts[k + 1] if k + 1 < len(self.src_starts) else self.src_length
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,11 +81,12 @@ class Normalized:
 
 def normalize(raw: str) -> Normalized:
     """Return the layout-normalized form of `raw` with its offset maps."""
-    text1, map1 = _rewrite(raw, _CHAR_PATTERN, _char_replacement)
+    text1, map1 = _rewrite(raw, _char_pattern(raw), _char_replacement)
     edits = furniture.find(text1)  # the furniture pass: headers, footers, page numbers out
     paged, map_paged = _apply(text1, edits)
     text2, map2 = _rewrite(paged, _STRUCTURE_PATTERN, _structure_replacement(paged))
-    return Normalized(text2, (map1, map_paged, map2), _artifacts(edits, map1))
+    text3, map3 = _rewrite(text2, _EDGES, lambda m: "")
+    return Normalized(text3, (map1, map_paged, map2, map3), _artifacts(edits, map1))
 
 
 def normalize_text(raw: str) -> str:
@@ -123,7 +134,7 @@ def _rewrite(text: str, pattern: re.Pattern[str], replace: Replacement) -> tuple
         out_starts.append(out)
         src_starts.append(last)
         copied.append(1)
-    return "".join(pieces), OffsetMap(out_starts, src_starts, bytes(copied))
+    return "".join(pieces), OffsetMap(out_starts, src_starts, bytes(copied), len(text))
 
 
 # -- furniture pass (dedup/furniture.py finds the edits) -----------------------
@@ -150,13 +161,13 @@ def _apply(text: str, edits: tuple[furniture.Edit, ...]) -> tuple[str, OffsetMap
         out_starts.append(out)
         src_starts.append(last)
         copied.append(1)
-    return "".join(pieces), OffsetMap(out_starts, src_starts, bytes(copied))
+    return "".join(pieces), OffsetMap(out_starts, src_starts, bytes(copied), len(text))
 
 
 def _artifacts(edits: tuple[furniture.Edit, ...], to_raw: OffsetMap) -> tuple[furniture.Edit, ...]:
     """Return the edits with their spans moved back to the raw text."""
     return tuple(
-        furniture.Edit(to_raw.source(e.start), to_raw.source(e.end - 1) + 1 if e.end > e.start else
+        furniture.Edit(to_raw.source(e.start), to_raw.source_end(e.end) if e.end > e.start else
                        to_raw.source(e.start), e.new, e.reason)
         for e in edits
     )
@@ -167,35 +178,47 @@ def _artifacts(edits: tuple[furniture.Edit, ...], to_raw: OffsetMap) -> tuple[fu
 _LIGATURES = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
 _DOUBLE_QUOTES = "„“”‟«»〝〞＂"
 _SINGLE_QUOTES = "‚‘’‛‹›＇´"
-_SPACES = "\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_INVISIBLE = "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u061c"
-_CONTROLS = "\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
 _COMBINING = "\u0300-\u036f"
 
-_CHAR_PATTERN = re.compile(
-    rf"(?P<lig>[{''.join(_LIGATURES)}])"
-    rf"|(?P<dq>[{_DOUBLE_QUOTES}])"
-    rf"|(?P<sq>[{_SINGLE_QUOTES}])"
-    rf"|(?P<space>[{_SPACES}])"
-    rf"|(?P<drop>[{_INVISIBLE}{_CONTROLS}]|\u00ad(?![ \t]*[\r\n]))"
-    r"|(?P<line>[\x85\u2028])"
-    r"|(?P<para>\u2029)"
-    rf"|(?P<accent>.[{_COMBINING}]+)",
-    re.DOTALL,
-)
+# Every character pass 1 rewrites, and what it becomes ("" drops it).
+_CHAR_MAP: dict[str, str] = {
+    **_LIGATURES,
+    **{c: '"' for c in _DOUBLE_QUOTES},
+    **{c: "'" for c in _SINGLE_QUOTES},
+    **{chr(c): " " for c in (0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)},
+    **{chr(c): "" for c in (*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+                            *range(0x2066, 0x206A), 0xFEFF, 0x061C)},
+    **{chr(c): "" for c in (*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0x85), *range(0x86, 0xA0))},
+    "\x85": "\n",
+    "\u2028": "\n",
+    "\u2029": "\n\n",
+    "\u00ad": "",
+}
+# One character class, so that the scan runs at C speed; the replacement is a lookup.
+_CHAR_PATTERN = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP) + "]")
+# Composing accents needs "any character" before the marks, which makes the
+# scan slow; it is used only for the rare text that has combining marks.
+_CHAR_PATTERN_ACCENTS = re.compile(f"{_CHAR_PATTERN.pattern}|(?P<accent>.[{_COMBINING}]+)", re.DOTALL)
+_COMBINING_MARK = re.compile(f"[{_COMBINING}]")
+_LINE_END = re.compile(r"[ \t]*[\r\n]")
 
-_CHAR_FIXED = {"dq": '"', "sq": "'", "space": " ", "drop": "", "line": "\n", "para": "\n\n"}
+
+def _char_pattern(text: str) -> re.Pattern[str]:
+    return _CHAR_PATTERN_ACCENTS if _COMBINING_MARK.search(text) else _CHAR_PATTERN
 
 
 def _char_replacement(match: re.Match[str]) -> str | None:
-    group = match.lastgroup
-    assert group is not None  # every alternative is a named group
-    if group == "lig":
-        return _LIGATURES[match.group()]
-    if group == "accent":
-        composed = unicodedata.normalize("NFC", match.group())
-        return composed if len(composed) < len(match.group()) else None
-    return _CHAR_FIXED[group]
+    char = match.group()
+    if match.lastgroup == "accent":
+        composed = unicodedata.normalize("NFC", char)
+        return composed if len(composed) < len(char) else None
+    if char == "\u00ad":
+        # A soft hyphen survives pass 1 only where it hyphenates a word at a line end.
+        start = match.start()
+        text = match.string
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_") and _LINE_END.match(text, start + 1):
+            return None
+    return _CHAR_MAP[char]
 
 
 # -- pass 2: structure --------------------------------------------------------
@@ -203,8 +226,10 @@ def _char_replacement(match: re.Match[str]) -> str | None:
 _NEWLINE = r"(?:\r\n|[\r\n\f\v])"
 _STRUCTURE_PATTERN = re.compile(
     rf"(?P<hyphen>[-\u00ad])?(?P<breaks>(?:[ \t]*{_NEWLINE})+)[ \t]*"
-    r"|(?P<blanks>[ \t]+)"
+    r"|(?P<blanks>[ \t]{2,}|\t)"
 )
+
+_EDGES = re.compile(r"^\s+|\s+$")
 
 # Words after which a line-end hyphen is a suspended hyphen ("Wissens- und Erfahrungsaustausch").
 SUSPENSION_WORDS = frozenset(
@@ -221,20 +246,18 @@ def _structure_replacement(text: str) -> Replacement:
     end = len(text)
 
     def replace(match: re.Match[str]) -> str | None:
+        # Blanks at the very start and end are left to the last pass (_EDGES).
         start, stop = match.span()
-        at_edge = start == 0 or stop == end
         if match.group("blanks") is not None:
-            if at_edge:
-                return ""
-            return None if match.group() == " " else " "
+            return " "
         hyphen = match.group("hyphen")
         breaks = match.group("breaks")
         paragraph = len(re.findall(_NEWLINE, breaks)) > 1 or "\f" in breaks or "\v" in breaks
+        space = "\n\n" if paragraph else " "
         if hyphen is None:
-            return "" if at_edge else ("\n\n" if paragraph else " ")
-        keep = "" if hyphen == "\u00ad" else hyphen
-        if paragraph or at_edge or not text[start - 1].isalnum():
-            return keep + ("" if at_edge else "\n\n" if paragraph else " ")
+            return space
+        if paragraph or start == 0 or stop == end or not text[start - 1].isalnum():
+            return ("" if hyphen == "\u00ad" else hyphen) + space
         if hyphen == "\u00ad":
             return ""
         return _line_end_hyphen(text, start, stop, evidence)

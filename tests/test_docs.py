@@ -32,6 +32,10 @@ def test_readme_test_command_is_what_ci_runs() -> None:
 
 
 def test_every_skip_reason_the_code_can_give_is_documented() -> None:
-    source = (ROOT / "dedup" / "sources.py").read_text(encoding="utf-8")
-    for reason in set(re.findall(r'Skipped\([^,]+, "([a-z-]+)"', source)):
+    sources = (ROOT / "dedup" / "sources.py").read_text(encoding="utf-8")
+    extract = (ROOT / "dedup" / "extract.py").read_text(encoding="utf-8")
+    reasons = set(re.findall(r'Skipped\([^,]+, "([a-z-]+)"', sources))
+    reasons |= set(re.findall(r'ExtractionFailed\(\s*"([a-z-]+)"', extract))
+    assert {"hidden", "encrypted", "extraction-timeout"} <= reasons
+    for reason in reasons:
         assert f"`{reason}`" in README, reason
