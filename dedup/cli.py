@@ -83,12 +83,17 @@ def cli(verbose: int) -> None:
               help="Skip files larger than this.")
 @click.option("--jobs", "-j", type=click.IntRange(0), default=0, show_default=True,
               help="Processes that read and fingerprint files (0: one per core).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="What runs the scan: processes on this machine, or a Dask cluster (pip install 'dedup[dask]').")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="With --engine dask: the scheduler of your Dask cluster (tcp://HOST:PORT); else a LocalCluster.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
 @click.option("--fail-on-duplicates", is_flag=True, help="Exit with status 1 when a group was found.")
 def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None,
          threshold: float, containment: float, shingle_size: int, num_perm: int, seed: int,
          include: tuple[str, ...], exclude: tuple[str, ...], hidden: bool, follow_symlinks: bool,
-         max_bytes: int, jobs: int, quiet: bool, fail_on_duplicates: bool) -> None:
+         max_bytes: int, jobs: int, engine: str, scheduler: str | None, quiet: bool,
+         fail_on_duplicates: bool) -> None:
     """Scan files and folders for groups of near-duplicate documents."""
     from dedup.render import Format, render_scan
     from dedup.scan import scan as run_scan
@@ -96,7 +101,7 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
     options = ScanOptions(
         threshold=threshold, containment=containment, shingle_size=shingle_size, num_perm=num_perm,
         seed=seed, include=include, exclude=exclude, hidden=hidden, follow_symlinks=follow_symlinks,
-        max_bytes=max_bytes, jobs=jobs,
+        max_bytes=max_bytes, jobs=jobs, engine=engine, scheduler=scheduler,
     )
     with _progress(quiet) as progress:
         result = run_scan(list(paths), options, progress)

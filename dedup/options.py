@@ -8,6 +8,7 @@ from typing import Any
 from dedup.errors import OptionsError
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+ENGINES = ("local", "dask")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class ScanOptions:
         follow_symlinks: follow symbolic links (loops are detected).
         max_bytes: files larger than this are skipped as too large.
         jobs: processes that read and fingerprint files (0: one per core).
-        engine: what runs the scan ("local").
+        engine: what runs the scan: "local" (processes on this machine) or "dask" (a Dask cluster).
+        scheduler: address of the Dask scheduler to run on (tcp://HOST:PORT); None starts a
+            LocalCluster with `jobs` workers. Only with engine "dask"; recorded only when given.
     """
 
     threshold: float = 0.5
@@ -44,6 +47,7 @@ class ScanOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     jobs: int = 0
     engine: str = field(default="local")
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
@@ -60,10 +64,16 @@ class ScanOptions:
             raise OptionsError(f"--jobs must be 0 (all cores) or more, got {self.jobs}")
         if self.max_bytes < 1:
             raise OptionsError(f"--max-bytes must be positive, got {self.max_bytes}")
+        if self.engine not in ENGINES:
+            raise OptionsError(f"--engine must be one of {', '.join(ENGINES)}, got {self.engine!r}")
+        if self.scheduler is not None and self.engine != "dask":
+            raise OptionsError("--scheduler needs --engine dask")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON-ready data."""
         data = asdict(self)
         data["include"] = list(self.include)
         data["exclude"] = list(self.exclude)
+        if self.scheduler is None:  # the report names a cluster only when the user chose one
+            del data["scheduler"]
         return data

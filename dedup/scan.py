@@ -111,9 +111,14 @@ class ScanResult:
 # -- pure stage functions, shared by the engines --------------------------------
 
 
-def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands) -> Signed | sources.Skipped:
+Reader = Callable[[sources.Candidate, ScanOptions], sources.Document | sources.Skipped]
+"""Reads one file: `sources.read` for local paths; an engine may bring another (dedup.engines.urls)."""
+
+
+def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands,
+         reader: Reader = sources.read) -> Signed | sources.Skipped:
     """Read, normalize and fingerprint one file."""
-    read = sources.read(candidate, options)
+    read = reader(candidate, options)
     if isinstance(read, sources.Skipped):
         return read
     text = normalize(read.text).text
@@ -122,26 +127,28 @@ def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands)
     return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles)
 
 
-def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions) -> list[Signed | sources.Skipped]:
+def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions,
+               reader: Reader = sources.read) -> list[Signed | sources.Skipped]:
     """Sign a batch of files (the unit of work a process is given)."""
     bands = index.bands_for(options.threshold, options.num_perm)
-    return [sign(candidate, options, bands) for candidate in batch]
+    return [sign(candidate, options, bands, reader) for candidate in batch]
 
 
-def compare_group(paths: Sequence[str], options: ScanOptions) -> list[tuple[differ.Discrepancy, ...]]:
+def compare_group(paths: Sequence[str], options: ScanOptions,
+                  reader: Reader = sources.read) -> list[tuple[differ.Discrepancy, ...]]:
     """Read a group's files again and return each member's discrepancies against the first (the reference)."""
-    versions = [_version(path, options) for path in paths]
+    versions = [_version(path, options, reader) for path in paths]
     reference = versions[0]
     if reference is None:
         return [() for _ in paths]
     return [() if n == 0 or v is None else tuple(differ.compare(reference, v)) for n, v in enumerate(versions)]
 
 
-def _version(path: str, options: ScanOptions) -> differ.Version | None:
+def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | None:
     kind = sources.TEXT_KINDS.get(os.path.splitext(path)[1].lower()) or sources.EXTRACTED_KINDS.get(
         os.path.splitext(path)[1].lower(), "text"
     )
-    read = sources.read(sources.Candidate(path, kind), options)
+    read = reader(sources.Candidate(path, kind), options)
     if isinstance(read, sources.Skipped):
         log.warning("%s changed during the scan (%s); its discrepancies are not shown", path, read.detail)
         return None
@@ -164,9 +171,14 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
 
     Raises:
         SourceError: a path does not exist.
+        EngineError: the Dask engine is not installed or its cluster cannot be reached.
     """
     options = options or ScanOptions()
     progress = progress or _NoProgress()
+    if options.engine == "dask":
+        from dedup.engines import scan_on_dask
+
+        return scan_on_dask(paths, options, progress)
     bands = index.bands_for(options.threshold, options.num_perm)
     found = list(sources.discover(paths, options))
     candidates = [f for f in found if isinstance(f, sources.Candidate)]
@@ -198,15 +210,22 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
                  len(documents), len(edges), len(verified), len(clusters))
         member_paths = [[documents[n].path for n in c.members] for c in clusters]
         compared = list(_map(pool, compare_group, member_paths, options)) if clusters else []
+    return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
+
+
+def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Sequence[groups.Cluster],
+              compared: Sequence[Sequence[tuple[differ.Discrepancy, ...]]], skipped: Iterable[sources.Skipped],
+              candidate_pairs: int, verified_pairs: int) -> ScanResult:
+    """Assemble the result of any engine: clusters index `documents` (in discovery order)."""
     grouped = {n for c in clusters for n in c.members}
     return ScanResult(
         options=options,
-        bands=bands,
+        bands=index.bands_for(options.threshold, options.num_perm),
         groups=tuple(_group(k + 1, c, documents, found) for k, (c, found) in enumerate(zip(clusters, compared, strict=True))),
         unique=tuple(Unique(d.path, d.encoding, d.kind, d.words) for n, d in enumerate(documents) if n not in grouped),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        candidate_pairs=len(edges),
-        verified_pairs=len(verified),
+        candidate_pairs=candidate_pairs,
+        verified_pairs=verified_pairs,
     )
 
 
