@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO, Protocol, TypeVar
 
 import numpy as np
@@ -50,7 +50,11 @@ class _NoProgress:
 
 @dataclass(frozen=True)
 class Signed:
-    """What the index needs of one document: who it is, its size, its band keys and shingles."""
+    """What the index needs of one document: who it is, its size, its band keys and shingles.
+
+    `signature` is the MinHash signature, which the persistent index keeps; a
+    scan without an index drops it (empty) once the band keys are cut.
+    """
 
     path: str
     encoding: str
@@ -58,6 +62,7 @@ class Signed:
     words: int
     keys: index.U64
     shingles: fingerprint.U32
+    signature: fingerprint.U32 = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
 
 
 @dataclass(frozen=True)
@@ -124,7 +129,7 @@ def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands,
     text = normalize(read.text).text
     found = fingerprint.fingerprint(text, options.shingle_size, options.num_perm, options.seed)
     keys = index.band_keys(found.signature[None, :], bands)[0]
-    return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles)
+    return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles, found.signature)
 
 
 def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions,

@@ -1,0 +1,165 @@
+"""The storage of the persistent index, on a real SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedup import fingerprint, index
+from dedup.incremental import parameters
+from dedup.options import ScanOptions
+from dedup.store import (
+    NewDocument,
+    ParametersMismatch,
+    StoredGroup,
+    StoredMember,
+    StoreError,
+    open_store,
+    redact,
+)
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
+OPTIONS = ScanOptions()
+BANDS = index.bands_for(OPTIONS.threshold, OPTIONS.num_perm)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "index.db")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def document(path: str, text: str) -> NewDocument:
+    found = fingerprint.fingerprint(text, OPTIONS.shingle_size, OPTIONS.num_perm, OPTIONS.seed)
+    keys = index.band_keys(found.signature[None, :], BANDS)[0]
+    return NewDocument(path.encode(), len(text), 1, path.encode().ljust(32, b"-")[:32], "v", "utf-8", "text",
+                       found.tokens, found.signature, found.shingles, keys, "new")
+
+
+TEXT = " ".join(f"word{n % 97} thing{n % 13} item{n}" for n in range(120))
+
+
+def test_a_new_index_records_its_parameters_and_refuses_others_until_rebuilt(location: str) -> None:
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], 1)
+        assert store.parameters() == parameters(OPTIONS)
+    other = ScanOptions(num_perm=64)
+    with open_store(location) as store, pytest.raises(ParametersMismatch) as refused:
+        store.begin_scan(parameters(other), ["a"], False)
+    assert "num_perm 128 (this scan: 64)" in str(refused.value)
+    assert "--rebuild" in str(refused.value)
+    with open_store(location) as store:
+        store.begin_scan(parameters(other), ["a"], True)
+        assert store.parameters() == parameters(other)
+        with store.read() as tx:
+            assert tx.counts()["documents"] == 0
+
+
+def test_fingerprints_are_stored_compactly_and_come_back_equal(location: str) -> None:
+    doc = document("/a/1.txt", TEXT)
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            first = tx.next_id("documents")
+            tx.add_documents(first, [doc], 1)
+        with store.read() as tx:
+            np.testing.assert_array_equal(tx.shingles([first])[first], doc.shingles)
+            (stored,) = tx.fingerprints([doc.content_hash])
+            np.testing.assert_array_equal(stored.signature, doc.signature)
+            assert tx.counts()["band_keys"] == BANDS.bands
+    if not location.startswith("postgresql"):
+        with sqlite3.connect(location) as raw:
+            sizes = raw.execute("SELECT length(signature), length(shingles) FROM dedup_documents").fetchone()
+        assert sizes == (4 * OPTIONS.num_perm, 4 * len(doc.shingles))  # uint32 bytes, not a pickle
+
+
+def test_band_centers_give_the_smallest_id_per_key_and_removal_drops_the_keys(location: str) -> None:
+    a, b = document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)
+    unrelated = document("/a/3.txt", " ".join(f"other{n}" for n in range(200)))
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            first = tx.next_id("documents", 3)
+            tx.add_documents(first, [a, b, unrelated], 1)
+            centers = tx.band_centers(np.stack([a.keys, unrelated.keys]))
+            assert (centers[0] == first).all()
+            assert (centers[1] == first + 2).all()
+            tx.remove_documents([first])
+            assert (tx.band_centers(a.keys[None, :]) == first + 1).all()
+            assert tx.counts()["band_keys"] == 2 * BANDS.bands
+
+
+def test_the_database_refuses_a_group_that_names_a_missing_document(location: str) -> None:
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            first = tx.next_id("documents", 2)
+            tx.add_documents(first, [document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)], 1)
+            tx.add_groups([StoredGroup(1, first, (StoredMember(first, 1.0, 1.0), StoredMember(first + 1, 1.0, 1.0)))])
+        with pytest.raises((StoreError, sqlite3.IntegrityError)), store.write() as tx:
+            tx.remove_documents([first + 1])
+        with store.read() as tx:
+            assert tx.counts() | {"band_keys": 0} == {"documents": 2, "groups": 1, "grouped_documents": 2,
+                                                      "verified_pairs": 0, "band_keys": 0}
+
+
+def test_a_failed_transaction_leaves_nothing_behind(location: str) -> None:
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with pytest.raises(KeyboardInterrupt), store.write() as tx:
+            tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], 1)
+            raise KeyboardInterrupt
+        with store.read() as tx:
+            assert tx.counts()["documents"] == 0
+
+
+def test_an_unfinished_scan_is_resumed_by_the_next_one(location: str) -> None:
+    with open_store(location) as store:
+        first, resumed = store.begin_scan(parameters(OPTIONS), ["a"], False)
+        assert resumed == []
+    with open_store(location) as store:
+        second, resumed = store.begin_scan(parameters(OPTIONS), ["a"], False)
+        assert resumed == [first]
+        store.finish_scan([second, first], {})
+    with open_store(location) as store:
+        assert store.begin_scan(parameters(OPTIONS), ["a"], False)[1] == []
+
+
+def test_a_running_postgresql_scan_is_not_taken_for_an_interrupted_one(postgres_url: str) -> None:  # noqa: F811
+    with open_store(postgres_url) as running:
+        running.begin_scan(parameters(OPTIONS), ["a"], False)
+        with open_store(postgres_url) as other:
+            assert other.begin_scan(parameters(OPTIONS), ["b"], False)[1] == []
+
+
+@pytest.mark.parametrize("content", [b"", b"my notes\n", None])
+def test_a_file_that_is_not_an_index_is_refused_and_left_as_it_is(tmp_path: Path, content: bytes | None) -> None:
+    path = tmp_path / "notes.txt"
+    if content is None:  # another program's SQLite database
+        with sqlite3.connect(path) as other:
+            other.execute("CREATE TABLE mine (x)")
+        other.close()
+    else:
+        path.write_bytes(content)
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not a dedup index"):
+        open_store(str(path))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_index_commands_do_not_create_an_index(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no index"):
+        open_store(str(tmp_path / "missing.db"), create=False)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_password_never_appears_in_the_location_shown() -> None:
+    assert redact("postgresql://ann:s3cret@db.example:5432/archive") == "postgresql://ann:***@db.example:5432/archive"
+    assert redact("postgresql://ann@db.example/archive") == "postgresql://ann@db.example/archive"
