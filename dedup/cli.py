@@ -51,6 +51,71 @@ def output_options(func: F) -> F:
     return func
 
 
+def index_options(func: F) -> F:
+    """--index and --rebuild of `scan`: with --index the scan goes through a persistent index."""
+
+    @click.option("--index", "index_location", metavar="PATH|URL", default=None,
+                  help="Keep a persistent index in this SQLite file (created on first use) or PostgreSQL URL; "
+                       "a rescan reads only new and changed files.")
+    @click.option("--rebuild", is_flag=True,
+                  help="With --index: build the index anew when it was made with other parameters.")
+    @wraps(func)
+    def wrapper(*args: Any, index_location: str | None, rebuild: bool, **kwargs: Any) -> Any:
+        if index_location is None:
+            if rebuild:
+                raise click.UsageError("--rebuild needs --index")
+            return func(*args, **kwargs)
+        return _scan_with_index(index_location, rebuild, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _scan_with_index(location: str, rebuild: bool, paths: tuple[str, ...], fmt: str, color: str, show_all: bool,
+                     side_by_side: bool, output: str | None, quiet: bool, fail_on_duplicates: bool,
+                     **settings: Any) -> None:
+    """Run `scan --index`: the report covers the whole index; stderr says what this scan changed."""
+    from dataclasses import fields
+
+    from dedup.incremental import scan as scan_indexed
+    from dedup.render import Format, render_scan
+
+    names = {f.name for f in fields(ScanOptions)}
+    options = ScanOptions(**{k: v for k, v in settings.items() if k in names})
+    with _progress(quiet) as progress:
+        result = scan_indexed(list(paths), location, options, rebuild, progress)
+    with _report_stream(output) as out:
+        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    if not quiet:
+        for line in _index_lines(result.index):
+            click.echo(line, err=True)
+    if fail_on_duplicates and result.groups:
+        sys.exit(ExitCode.DUPLICATES_FOUND)
+
+
+_LISTED = 20  # changes listed on stderr per kind; the JSON report has them all
+
+
+def _index_lines(summary: Any) -> Iterator[str]:
+    """Say on stderr what a scan changed in the index, and which groups the documents joined or left."""
+    counts = {kind: len(summary.of(kind)) for kind in ("new", "changed", "renamed", "removed")}
+    yield (f"dedup: index {summary.location} (scan {summary.scan}): {summary.documents} documents; "
+           + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+           + f", {summary.unchanged + summary.touched} unchanged; {len(summary.groups_changed)} groups changed")
+    if summary.resumed:
+        yield f"dedup: resumed interrupted scan(s) {', '.join(map(str, summary.resumed))}"
+    for kind in counts:
+        changes = summary.of(kind)
+        for change in changes[:_LISTED]:
+            where = f"group {change.group}" if change.group is not None else "unique"
+            if kind == "removed":
+                where = f"{change.reason}" + (f", left group {change.group}" if change.group is not None else "")
+            elif kind == "renamed":
+                where = f"from {change.previous_path}, {where}"
+            yield f"  {kind:8} {change.path}  ({where})"
+        if len(changes) > _LISTED:
+            yield f"  … and {len(changes) - _LISTED} more {kind} (all in --format json)"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedup")
 @click.option("-v", "--verbose", count=True, help="Log what each stage does (on stderr).")
@@ -66,6 +131,7 @@ def cli(verbose: int) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
 @output_options
+@index_options
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
               help="Exact Jaccard similarity of word shingles that makes two documents near-duplicates.")
 @click.option("--containment", type=click.FloatRange(0, 1, min_open=True), default=0.8, show_default=True,
@@ -166,6 +232,73 @@ def normalize(file: str, show_removed: bool) -> None:
 def _printable(text: str) -> str:
     """Quote text for a one-line listing, with breaks and control characters escaped."""
     return repr(text if len(text) <= 80 else text[:77] + "...")
+
+
+@cli.group(name="index")
+def index_command() -> None:
+    """Look after a persistent index (made by `dedup scan --index`)."""
+
+
+@index_command.command(name="stats")
+@click.argument("location", metavar="INDEX")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format on stdout.")
+def index_stats(location: str, fmt: str) -> None:
+    """Show what the index INDEX holds: documents, groups, parameters, size, latest scans."""
+    from dedup.incremental import stats
+    from dedup.render.json import dumps
+
+    found = stats(location)
+    if fmt == "json":
+        click.echo(dumps(found))
+        return
+    for key in ("location", "backend", "documents", "groups", "grouped_documents", "verified_pairs",
+                "band_keys", "size_bytes"):
+        click.echo(f"{key:18} {found[key]}")
+    parameters = found["parameters"] or {}
+    click.echo(f"{'parameters':18} " + ", ".join(f"{k}={v}" for k, v in sorted(parameters.items())))
+    for scan in found["scans"]:
+        state = "finished" if scan["finished"] else (f"resumed by {scan['resumed_by']}" if scan["resumed_by"]
+                                                     else "running or interrupted")
+        click.echo(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])} {scan['summary'] or ''}")
+
+
+@index_command.command(name="prune")
+@click.argument("location", metavar="INDEX")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format on stdout.")
+def index_prune(location: str, fmt: str) -> None:
+    """Take out of INDEX the documents whose files are gone (without scanning), and list them."""
+    from dedup.incremental import prune
+
+    _removed(prune(location), fmt)
+
+
+@index_command.command(name="forget")
+@click.argument("location", metavar="INDEX")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format on stdout.")
+def index_forget(location: str, paths: tuple[str, ...], fmt: str) -> None:
+    """Take the documents at or below PATHS out of INDEX (the files are not touched), and list them."""
+    from dedup.incremental import forget
+
+    _removed(forget(location, list(paths)), fmt)
+
+
+def _removed(summary: Any, fmt: str) -> None:
+    from dedup.report import index_section
+    from dedup.render.json import dumps
+
+    if fmt == "json":
+        section = index_section(summary)
+        click.echo(dumps({k: section[k] for k in ("location", "documents", "removed", "groups_changed")}))
+        return
+    for change in summary.of("removed"):
+        left = f", left group {change.group}" if change.group is not None else ""
+        click.echo(f"{change.path}  ({change.reason}{left})")
+    click.echo(f"dedup: {len(summary.of('removed'))} documents taken out of {summary.location}; "
+               f"{summary.documents} left", err=True)
 
 
 def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO) -> Any:

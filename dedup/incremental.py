@@ -640,8 +640,8 @@ class _Pool:
 
 
 def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], options: ScanOptions) -> Iterator[R]:
-    """Apply `func` to each item in order, in the pool when there is more than a batch of work."""
-    executor = pool.executor(len(items) // _BATCH + 1)
+    """Apply `func` to each item (a group to compare) in order, in the pool when there are more than a few."""
+    executor = pool.executor(len(items) // 8)
     if executor is None:
         return (func(item, options) for item in items)
     return executor.map(func, items, repeat(options), chunksize=8)

@@ -8,6 +8,7 @@ from typing import Any
 
 from dedup import __version__
 from dedup.differ import Comparison, Discrepancy
+from dedup.incremental import IndexedScanResult, IndexSummary
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.scan import Group, Member, ScanResult
 
@@ -18,13 +19,16 @@ Json = dict[str, Any]
 
 def scan_report(result: ScanResult) -> Json:
     """Return the whole scan report as one JSON-ready object."""
-    return {
+    report = {
         **_header("scan", result),
         "stats": stats(result),
         "groups": [group(g) for g in result.groups],
         "unique": [unique for unique in _unique(result)],
         "skipped": [skipped for skipped in _skipped(result)],
     }
+    if isinstance(result, IndexedScanResult):
+        report["index"] = index_section(result.index)
+    return report
 
 
 def scan_records(result: ScanResult) -> Iterator[Json]:
@@ -36,7 +40,27 @@ def scan_records(result: ScanResult) -> Iterator[Json]:
         yield {"type": "unique", **unique}
     for skipped in _skipped(result):
         yield {"type": "skipped", **skipped}
+    if isinstance(result, IndexedScanResult):
+        yield {"type": "index", **index_section(result.index)}
     yield {"type": "stats", **stats(result)}
+
+
+def index_section(summary: IndexSummary) -> Json:
+    """Return what a scan with --index changed: new, changed, renamed and removed documents and their groups."""
+    return {
+        "location": summary.location,
+        "backend": summary.backend,
+        "scan": summary.scan,
+        "resumed_scans": list(summary.resumed),
+        "documents": summary.documents,
+        "unchanged": summary.unchanged,
+        "touched": summary.touched,
+        "new": [{"path": c.path, "group": c.group} for c in summary.of("new")],
+        "changed": [{"path": c.path, "group": c.group} for c in summary.of("changed")],
+        "renamed": [{"path": c.path, "from": c.previous_path, "group": c.group} for c in summary.of("renamed")],
+        "removed": [{"path": c.path, "reason": c.reason, "group": c.group} for c in summary.of("removed")],
+        "groups_changed": list(summary.groups_changed),
+    }
 
 
 def _header(report: str, result: ScanResult) -> Json:

@@ -1,0 +1,254 @@
+"""Scans with a persistent index: what a rescan reads, reports and keeps, on real files and databases.
+
+The kill test runs `dedup scan --index` as a real process and kills it with
+SIGKILL in the middle of its work; the concurrency test has two real
+processes write to one PostgreSQL index at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+
+from dedup.store import ParametersMismatch, StoreError
+from tests.conftest import ROOT
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
+Run = Callable[..., Result]
+_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "ve", "so", "pi", "da", "ge", "hu", "zo", "bre", "sta", "lin"]
+VOCABULARY = sorted({"".join(random.Random(n).choices(_SYLLABLES, k=3)) for n in range(5000)})
+
+
+def prose(seed: int, words: int = 70) -> str:
+    """Return a text of random words: unrelated texts share next to no 5-word shingle."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words)) + ".\n"
+
+
+def edited(text: str, seed: int, edits: int = 2) -> str:
+    """Return a near-duplicate of `text`: a few words replaced (Jaccard well above 0.5)."""
+    rng = random.Random(seed)
+    words = text.split()
+    for _ in range(edits):
+        words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
+    return " ".join(words) + "\n"
+
+
+def corpus(folder: Path, documents: int, groups: int, words: int = 70, per_folder: int = 500) -> set[frozenset[str]]:
+    """Write `documents` files, the first 2 * `groups` of them as pairs of near-duplicates; return the pairs."""
+    planted = set()
+    for n in range(documents):
+        name = folder / f"{n // per_folder:02d}" / f"doc{n:05d}.txt"
+        name.parent.mkdir(parents=True, exist_ok=True)
+        if n < 2 * groups and n % 2:
+            name.write_text(edited(prose(n - 1, words), n))
+            planted.add(frozenset({f"{n - 1:05d}", f"{n:05d}"}))
+        else:
+            name.write_text(prose(n, words))
+    return planted
+
+
+def found_groups(report: dict[str, Any]) -> set[frozenset[str]]:
+    return {frozenset(Path(d["path"]).stem[3:] for d in g["documents"]) for g in report["groups"]}
+
+
+def scan(run: Run, *args: str) -> dict[str, Any]:
+    result = run("scan", *args, "--format", "json", "-q")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "index.db")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def test_a_first_indexed_scan_reports_what_a_plain_scan_does(run: Run, tmp_path: Path,
+                                                             validate: Callable[[Any], None]) -> None:
+    planted = corpus(tmp_path / "docs", 40, 6)
+    plain = scan(run, str(tmp_path / "docs"))
+    indexed = scan(run, str(tmp_path / "docs"), "--index", str(tmp_path / "index.db"))
+    validate(indexed)
+    assert "index" not in plain
+    assert found_groups(indexed) == found_groups(plain) == planted
+    assert {m["path"]: m["discrepancies"] for g in indexed["groups"] for m in g["documents"]} == {
+        m["path"]: m["discrepancies"] for g in plain["groups"] for m in g["documents"]}
+    assert indexed["stats"]["files_seen"] == plain["stats"]["files_seen"] == 40
+    assert len(indexed["index"]["new"]) == 40 and indexed["index"]["unchanged"] == 0
+
+
+def test_added_changed_renamed_and_deleted_documents_between_scans(run: Run, tmp_path: Path, location: str,
+                                                                  validate: Callable[[Any], None]) -> None:
+    docs = tmp_path / "docs"
+    corpus(docs, 30, 4)
+    first = scan(run, str(docs), "--index", location)
+    group_of = {Path(d["path"]).stem: g["id"] for g in first["groups"] for d in g["documents"]}
+    (docs / "00" / "new-copy.txt").write_text(edited(prose(20), 99))  # duplicates doc00020, unique so far
+    (docs / "00" / "doc00021.txt").write_text(edited(prose(22), 98))  # changed: now a copy of doc00022
+    os.rename(docs / "00" / "doc00002.txt", docs / "00" / "moved.txt")  # renamed, in group with doc00003
+    os.remove(docs / "00" / "doc00005.txt")  # deleted: its group with doc00004 dissolves
+
+    second = scan(run, str(docs), "--index", location)
+    validate(second)
+    index = second["index"]
+    now = {Path(d["path"]).stem: g["id"] for g in second["groups"] for d in g["documents"]}
+    assert index["new"] == [{"path": str(docs / "00" / "new-copy.txt"), "group": now["doc00020"]}]
+    assert index["changed"] == [{"path": str(docs / "00" / "doc00021.txt"), "group": now["doc00022"]}]
+    assert index["renamed"] == [{"path": str(docs / "00" / "moved.txt"), "from": str(docs / "00" / "doc00002.txt"),
+                                 "group": group_of["doc00003"]}]
+    assert index["removed"] == [{"path": str(docs / "00" / "doc00005.txt"), "reason": "gone",
+                                 "group": group_of["doc00004"]}]
+    assert index["unchanged"] == 27 and index["documents"] == 30
+    assert "doc00004" not in now and now["moved"] == group_of["doc00003"]
+    assert set(index["groups_changed"]) == {now["doc00020"], now["doc00022"], now["moved"]}
+    for g in second["groups"]:  # no group names a document whose file is gone
+        assert all(os.path.exists(d["path"]) for d in g["documents"])
+
+    plain = scan(run, str(docs))
+    assert {frozenset(d["path"] for d in g["documents"]) for g in second["groups"]} == {
+        frozenset(d["path"] for d in g["documents"]) for g in plain["groups"]}
+    third = scan(run, str(docs), "--index", location)
+    assert third["index"]["unchanged"] == 30
+    assert third["index"]["new"] == third["index"]["changed"] == third["index"]["removed"] == []
+    assert third["groups"] == second["groups"]
+
+
+def test_a_rescan_reads_only_files_whose_size_or_time_changed(run: Run, tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    corpus(docs, 6, 1)
+    scan(run, str(docs), "--index", index)
+    path = docs / "00" / "doc00004.txt"
+    stat = path.stat()
+    path.write_text(prose(0).upper()[: stat.st_size].ljust(stat.st_size))  # same size, now a copy of doc00000
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    second = scan(run, str(docs), "--index", index)
+    assert second["index"]["changed"] == [] and second["index"]["unchanged"] == 6  # not read: by design
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    third = scan(run, str(docs), "--index", index)
+    assert third["index"]["changed"] == [{"path": str(path), "group": 1}]  # read now: joins doc00000 and doc00001
+
+    other = docs / "00" / "doc00005.txt"
+    os.utime(other, ns=(other.stat().st_atime_ns, other.stat().st_mtime_ns + 10**9))
+    fourth = scan(run, str(docs), "--index", index)
+    assert fourth["index"]["touched"] == 1 and fourth["index"]["changed"] == []
+
+
+def test_an_index_built_with_other_parameters_is_refused(run: Run, tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    corpus(docs, 4, 1)
+    scan(run, str(docs), "--index", index)
+    refused = subprocess.run([sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--num-perm", "64"],
+                             capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.count("\n") == 1
+    assert "num_perm 128 (this scan: 64)" in refused.stderr and "--rebuild" in refused.stderr
+    with pytest.raises(ParametersMismatch, match=r"shingle_size 5 \(this scan: 4\)"):
+        run("scan", str(docs), "--index", index, "--shingle-size", "4")
+    rebuilt = scan(run, str(docs), "--index", index, "--num-perm", "64", "--rebuild")
+    assert len(rebuilt["index"]["new"]) == 4 and rebuilt["options"]["num_perm"] == 64
+
+
+def _documents_committed(index: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=5) as db:
+            return int(db.execute("SELECT COUNT(*) FROM dedup_documents").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
+def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resumes(
+        run: Run, tmp_path: Path, how: signal.Signals) -> None:
+    docs, index = tmp_path / "docs", tmp_path / "index.db"
+    planted = corpus(docs, 2000, 40, words=40)
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", "1",
+                                "-q", "--format", "json", "-o", str(tmp_path / "report.json")],
+                               cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while _documents_committed(index) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the scan ended before it could be interrupted"
+    os.killpg(process.pid, how)
+    process.wait(timeout=60)
+    if how == signal.SIGINT:
+        assert process.returncode == 130
+    assert not (tmp_path / "report.json").exists()
+
+    with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        kept = db.execute("SELECT COUNT(*) FROM dedup_documents").fetchone()[0]
+        assert db.execute("SELECT finished FROM dedup_scans").fetchall() == [(None,)]
+        assert db.execute("SELECT COUNT(*) FROM dedup_members m LEFT JOIN dedup_documents d ON d.id = m.doc "
+                          "WHERE d.id IS NULL").fetchone()[0] == 0
+    assert 0 < kept < 2000
+
+    report = scan(run, str(docs), "--index", str(index))
+    assert report["index"]["resumed_scans"] == [1]
+    assert len(report["index"]["new"]) == 2000  # what the interrupted scan added is reported too
+    assert found_groups(report) == planted
+
+
+def test_two_scanners_writing_to_one_postgresql_index_end_with_the_groups_of_one(
+        run: Run, tmp_path: Path, postgres_server: str) -> None:  # noqa: F811
+    import psycopg
+
+    docs = tmp_path / "docs"
+    planted = corpus(docs, 600, 100, words=40, per_folder=300)  # 300 documents in each of 00 and 01
+    for n in range(1, 200, 4):  # move one side of many pairs to the other folder, so pairs span both
+        os.rename(docs / "00" / f"doc{n:05d}.txt", docs / "01" / f"doc{n:05d}.txt")
+    shared, alone = (f"{postgres_server.rpartition('/')[0]}/dedup_test_{name}_{os.getpid()}" for name in ("two", "one"))
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        for url in (shared, alone):
+            conn.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {url.rpartition('/')[2]}")
+    try:
+        script = ("import sys; from dedup.incremental import scan; from dedup.options import ScanOptions; "
+                  "scan([sys.argv[1]], sys.argv[2], ScanOptions(jobs=1), commit_every=20)")
+        scanners = [subprocess.Popen([sys.executable, "-c", script, str(docs / part), shared], cwd=ROOT)
+                    for part in ("00", "01")]
+        assert [p.wait(timeout=300) for p in scanners] == [0, 0]
+        together = scan(run, str(docs / "00"), str(docs / "01"), "--index", shared)
+        one = scan(run, str(docs / "00"), str(docs / "01"), "--index", alone)
+        assert together["index"]["new"] == [] and together["index"]["unchanged"] == 600
+        assert found_groups(together) == found_groups(one) == planted
+        assert {(g["reference"], len(g["documents"])) for g in together["groups"]} == {
+            (g["reference"], len(g["documents"])) for g in one["groups"]}
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            for url in (shared, alone):
+                conn.execute(f"DROP DATABASE IF EXISTS {url.rpartition('/')[2]} WITH (FORCE)")
+
+
+def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    corpus(docs, 10, 2)
+    scan(run, str(docs), "--index", index)
+    stats = run("index", "stats", index, "--format", "json")
+    assert stats.exit_code == 0, stats.stderr
+    assert json.loads(stats.stdout)["documents"] == 10 and json.loads(stats.stdout)["groups"] == 2
+    os.remove(docs / "00" / "doc00001.txt")
+    pruned = run("index", "prune", index)
+    assert pruned.stdout == f"{docs / '00' / 'doc00001.txt'}  (gone, left group 1)\n"
+    forgotten = run("index", "forget", index, str(docs / "00" / "doc00002.txt"), "--format", "json")
+    assert json.loads(forgotten.stdout)["removed"] == [
+        {"path": str(docs / "00" / "doc00002.txt"), "reason": "forgotten", "group": 2}]
+    assert (docs / "00" / "doc00002.txt").exists()  # the file is never touched
+    assert json.loads(run("index", "stats", index, "--format", "json").stdout)["groups"] == 0
+    with pytest.raises(StoreError, match="no index"):
+        run("index", "stats", str(tmp_path / "none.db"))
+    assert not (tmp_path / "none.db").exists()
