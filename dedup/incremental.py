@@ -7,53 +7,49 @@ already holds (a rename, a copy) takes that document's fingerprint. Files the
 index has under the scanned paths but the walk no longer finds are removed,
 and reported as removed.
 
-New documents are written in batches, one transaction each (dedup.store). In
-that transaction a batch is matched against everything already in the index:
-each band key of a new document is looked up in the indexed (band, key)
-table, and the smallest document id found is taken as the bucket's star
-centre, as `index.bucket_edges` does in a scan without an index. Verified
-pairs are stored, and the groups they touch are computed again as connected
-components of the stored pairs. A group's reference is its member with the
-most words (ties: the first path). Discrepancies are computed for the members
-whose reference is new to them and cached in the index, so a group nobody
-touched costs nothing in later scans.
+New documents are written in batches, one transaction each: in it a batch
+is matched against everything already in the index and the groups it
+touches are computed again (dedup.regroup). Discrepancies are computed for
+the members whose reference is new to them and cached in the index, so a
+group nobody touched costs nothing in later scans. The report covers the
+whole index and says what the scan changed (dedup.changes).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import multiprocessing
 import os
 import stat
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from itertools import repeat
 from typing import Any, TypeVar
 
-import numpy as np
-
-from dedup import __version__, differ, fingerprint, groups, index, sources
+from dedup import __version__, changes, index, sources
+from dedup.changes import (
+    IndexChange,
+    IndexedScanResult,
+    IndexSummary,
+    dump_discrepancies,
+    key_of,
+    load_discrepancies,
+    namer,
+    summary_counts,
+)
 from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
-from dedup.scan import Group, Member, Progress, ScanResult, Unique, compare_group, sign_batch
-from dedup.store import (
-    Known,
-    NewDocument,
-    Removal,
-    Store,
-    StoredGroup,
-    StoredMember,
-    Transaction,
-    open_store,
-)
+from dedup.regroup import Tally, apply
+from dedup.scan import Progress, compare_group, sign_batch
+from dedup.store import Known, NewDocument, Store, open_store
+
+__all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "dump_discrepancies", "forget",
+           "load_discrepancies", "parameters", "prune", "scan", "stats"]
 
 log = logging.getLogger(__name__)
 
@@ -64,43 +60,6 @@ _EXTRACTORS = {"pdf": "pypdfium2", "html": "trafilatura", "docx": "python-docx"}
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class IndexChange:
-    """A document this scan added, changed, renamed or removed, and the group it is in (or left)."""
-
-    path: str
-    change: str  # new | changed | renamed | removed
-    group: int | None
-    previous_path: str | None = None  # renamed: where the content was before
-    reason: str | None = None  # removed: gone, not-scanned, forgotten or a skip reason
-
-
-@dataclass(frozen=True)
-class IndexSummary:
-    """What a scan did to the index."""
-
-    location: str
-    backend: str
-    scan: int
-    resumed: tuple[int, ...]
-    documents: int
-    unchanged: int
-    touched: int
-    changes: tuple[IndexChange, ...]
-    groups_changed: tuple[int, ...]
-
-    def of(self, change: str) -> list[IndexChange]:
-        """Return the changes of one kind."""
-        return [c for c in self.changes if c.change == change]
-
-
-@dataclass(frozen=True)
-class IndexedScanResult(ScanResult):
-    """A scan with an index: groups and unique documents cover the whole index after the scan."""
-
-    index: IndexSummary
 
 
 def parameters(options: ScanOptions) -> dict[str, Any]:
@@ -127,22 +86,7 @@ def document_version(kind: str) -> str:
     return version
 
 
-def key_of(path: str) -> bytes:
-    """Return the key of a file in the index: its absolute path, as bytes (any file name fits)."""
-    return os.fsencode(os.path.abspath(path))
-
-
 # -- the scan ----------------------------------------------------------------------
-
-
-@dataclass
-class _Tally:
-    """What the batches of one scan found, for its report."""
-
-    candidate_pairs: int = 0
-    verified_pairs: int = 0
-    groups_changed: set[int] | None = None
-
 
 def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None, rebuild: bool = False,
          progress: Progress | None = None, commit_every: int = COMMIT_EVERY) -> IndexedScanResult:
@@ -174,7 +118,7 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     for item in found:
         if isinstance(item, sources.Candidate):
             spelled.setdefault(key_of(item.path), item)
-    tally = _Tally(groups_changed=set())
+    tally = Tally()
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with store.read() as tx:
@@ -199,9 +143,9 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
             tx.touch(touched)
         _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, tally, commit_every)
         _compare(store, pool, options)
-        result = _result(store, scan_id, tuple(resumed), _namer(paths, spelled), skipped, options, tally,
+        result = changes.result(store, scan_id, tuple(resumed), namer(paths, spelled), skipped, options, tally,
                          unchanged=len(unchanged), touched=len(touched))
-        store.finish_scan([scan_id, *resumed], _summary(result.index))
+        store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result
 
 
@@ -232,7 +176,7 @@ def _reason(path: bytes, skipped: dict[bytes, str]) -> str:
 
 def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes, tuple[int, int, bytes]]],
          removals: list[tuple[Known, str]], spelled: dict[bytes, sources.Candidate], known: dict[bytes, Known],
-         options: ScanOptions, progress: Progress, skipped: list[sources.Skipped], tally: _Tally,
+         options: ScanOptions, progress: Progress, skipped: list[sources.Skipped], tally: Tally,
          commit_every: int) -> None:
     """Fingerprint the new and changed files (or reuse a stored fingerprint) and write them in batches.
 
@@ -260,7 +204,7 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
     def commit() -> None:
         nonlocal last
         with store.write() as tx:
-            _apply(tx, scan_id, ready, removals, options, tally)
+            apply(tx, scan_id, ready, removals, options, tally)
         ready.clear()
         removals.clear()
         last = time.monotonic()
@@ -281,121 +225,6 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
     if ready or removals:
         commit()
 
-
-def _apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], removals: Sequence[tuple[Known, str]],
-           options: ScanOptions, tally: _Tally) -> None:
-    """Take documents out and put documents in (replacing any at the same path), and regroup what that touches."""
-    now = tx.ids_of([d.path for d in documents] + [k.path for k, _ in removals])
-    removed = [(k, reason) for k, reason in removals if now.get(k.path) == k.id]  # else someone else did it
-    out = {now[d.path] for d in documents if d.path in now} | {k.id for k, _ in removed}
-    before = tx.load_groups(tx.groups_of(out)) if out else []
-    left = {m.doc: g.id for g in before for m in g.members}
-    tx.log_removals(Removal(scan_id, k.path, reason, k.content_hash, left.get(k.id)) for k, reason in removed)
-    tx.delete_groups([g.id for g in before])
-    tx.remove_documents(out)
-    seeds = set(left) - out
-    held: dict[int, fingerprint.U32] = {}
-    if documents:
-        first = tx.next_id("documents", len(documents))
-        pairs = _match(tx, scan_id, first, documents, options, tally)
-        held = {first + n: d.shingles for n, d in enumerate(documents)}
-        seeds |= set(held) | {p.a for p in pairs}
-    if not seeds:
-        return
-    more = tx.load_groups(tx.groups_of(seeds))
-    tx.delete_groups([g.id for g in more])
-    before += more
-    found = _regroup(tx, seeds | {m.doc for g in more for m in g.members}, before, held)
-    tx.add_groups(found)
-    previous = {g.id: (g.reference, {m.doc for m in g.members}) for g in before}
-    assert tally.groups_changed is not None
-    tally.groups_changed.update(g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members}))
-
-
-def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDocument], options: ScanOptions,
-           tally: _Tally) -> list[groups.Pair]:
-    """Insert the documents with ids from `first`, and find and store their verified pairs.
-
-    Each band of the new documents is bucketed together with, for each of
-    their keys, the smallest stored id under that key: a bucket is a star
-    around its smallest id, as in a scan without an index.
-    """
-    keyed = [n for n, d in enumerate(documents) if d.words]
-    keys = np.array([documents[n].keys for n in keyed], dtype=np.uint64).reshape(len(keyed), -1)
-    ids = np.array(keyed, dtype=np.int64) + first
-    centers = tx.band_centers(keys)
-    tx.add_documents(first, documents, scan_id)
-    found = []
-    for band in range(keys.shape[1]):
-        old = centers[:, band] >= 0
-        stacked = np.stack([np.concatenate([keys[:, band], keys[old, band]]).view(np.int64),
-                            np.concatenate([ids, centers[old, band]])], axis=1)
-        stacked = np.unique(stacked, axis=0)
-        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
-    edges = index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
-    held = {first + n: d.shingles for n, d in enumerate(documents)}
-    held.update(tx.shingles({int(a) for a in edges[:, 0] if a < first}))
-    pairs = groups.verify(map(tuple, edges.tolist()), held.__getitem__, options.threshold, options.containment)
-    tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
-    tally.candidate_pairs += len(edges)
-    tally.verified_pairs += len(pairs)
-    return pairs
-
-
-def _regroup(tx: Transaction, nodes: set[int], before: Sequence[StoredGroup],
-             held: dict[int, fingerprint.U32]) -> list[StoredGroup]:
-    """Return the groups of `nodes`: the connected components of their stored pairs.
-
-    A group keeps the id of the old group it shares most members with (the
-    largest new group chooses first); a member keeps its measures and cached
-    discrepancies when its reference is the same as before.
-    """
-    components = groups.components(tx.pairs_touching(nodes))
-    if not components:
-        return []
-    info = tx.words_and_paths({n for c in components for n in c})
-    old = {m.doc: (g, m) for g in before for m in g.members}
-    found: list[tuple[list[int], int]] = []
-    for members in components:
-        reference = min(members, key=lambda n: (-info[n][0], info[n][1]))
-        found.append((sorted(members, key=lambda n: info[n][1]), reference))
-    found.sort(key=lambda f: (-len(f[0]), info[f[1]][1]))
-    measured = [(n, ref) for members, ref in found for n in members
-                if n != ref and not (n in old and old[n][0].reference == ref)]
-    need = {d for pair in measured for d in pair if d not in held}
-    if need:
-        held = {**held, **tx.shingles(need)}
-    taken: set[int] = set()
-    ids: list[int | None] = []
-    for members, _ in found:
-        votes = Counter(old[n][0].id for n in members if n in old and old[n][0].id not in taken)
-        ids.append(votes.most_common(1)[0][0] if votes else None)
-        taken.update(i for i in ids[-1:] if i is not None)
-    if None in ids:  # new groups are numbered in the order of their first path
-        first = tx.next_id("groups", ids.count(None))
-        unnamed = sorted((k for k, i in enumerate(ids) if i is None), key=lambda k: info[found[k][0][0]][1])
-        for offset, k in enumerate(unnamed):
-            ids[k] = first + offset
-    result = []
-    for (members, ref), gid in zip(found, ids, strict=True):
-        assert gid is not None
-        rows = []
-        for n in members:
-            prior = old.get(n)
-            if n == ref:
-                rows.append(StoredMember(n, 1.0, 1.0, ref, "[]"))
-            elif prior is not None and prior[0].reference == ref:
-                m = prior[1]
-                cached = m.discrepancies if m.diffed_against == ref else None
-                rows.append(StoredMember(n, m.similarity, m.containment, ref if cached else None, cached))
-            else:
-                a, b = held[ref], held[n]
-                rows.append(StoredMember(n, fingerprint.jaccard(a, b), fingerprint.containment(a, b)))
-        rows.sort(key=lambda m: (m.doc != ref, info[m.doc][1]))
-        result.append(StoredGroup(gid, ref, tuple(rows)))
-    return result
-
-
 def _compare(store: Store, pool: _Pool, options: ScanOptions) -> None:
     """Compute and cache the discrepancies of every member that has none cached for its reference."""
     with store.read() as tx:
@@ -406,10 +235,23 @@ def _compare(store: Store, pool: _Pool, options: ScanOptions) -> None:
         jobs.setdefault(group, (ref, []))[1].append(member)
     work = [(os.fsdecode(paths[ref][1]), [os.fsdecode(paths[m][1]) for m in members])
             for ref, members in jobs.values()]
+    done: list[tuple[int, int, str]] = []
+    last = time.monotonic()
     for (ref, members), found in zip(jobs.values(), _map(pool, _compare_job, work, options), strict=True):
+        done += [(member, ref, text) for member, text in zip(members, found, strict=True)]
+        if len(done) >= COMMIT_EVERY or time.monotonic() - last >= COMMIT_SECONDS:
+            _cache(store, done)
+            last = time.monotonic()
+    _cache(store, done)
+
+
+def _cache(store: Store, done: list[tuple[int, int, str]]) -> None:
+    """Write computed discrepancies (member, reference, JSON) in one transaction."""
+    if done:
         with store.write() as tx:
-            for member, text in zip(members, found, strict=True):
+            for member, ref, text in done:
                 tx.set_discrepancies(member, ref, text)
+        done.clear()
 
 
 def prune(location: str) -> IndexSummary:
@@ -440,12 +282,12 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
 
 
 def _remove(store: Store, scan_id: int, resumed: tuple[int, ...], removals: Sequence[tuple[Known, str]]) -> IndexSummary:
-    tally = _Tally(groups_changed=set())
+    tally = Tally()
     for start in range(0, len(removals), COMMIT_EVERY):
         with store.write() as tx:
-            _apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], ScanOptions(), tally)
-    result = _result(store, scan_id, resumed, os.fsdecode, [], ScanOptions(), tally, unchanged=0, touched=0)
-    store.finish_scan([scan_id, *resumed], _summary(result.index))
+            apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], ScanOptions(), tally)
+    result = changes.result(store, scan_id, resumed, os.fsdecode, [], ScanOptions(), tally, unchanged=0, touched=0)
+    store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index
 
 
@@ -461,109 +303,6 @@ def stats(location: str) -> dict[str, Any]:
             scans = tx.scans(10)
         return {"location": store.location, "backend": store.backend, **counts,
                 "size_bytes": store.size_bytes(), "parameters": store.parameters(), "scans": scans}
-
-
-# -- the report ----------------------------------------------------------------------
-
-
-def _namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Callable[[bytes], str]:
-    """Return how the report names a document: as the user spelled it, else by its absolute path.
-
-    A file found by this scan keeps its spelling; one under a scanned folder
-    but not found (removed) is named from that folder's spelling; any other
-    document of the index by its absolute path.
-    """
-    roots = [(key_of(p).rstrip(b"/") + b"/", p) for p in paths]
-
-    def shown(path: bytes) -> str:
-        candidate = spelled.get(path)
-        if candidate is not None:
-            return candidate.path
-        for prefix, spelling in roots:
-            if path.startswith(prefix):
-                return os.path.join(spelling, os.fsdecode(path[len(prefix):]))
-        return os.fsdecode(path)
-
-    return shown
-
-
-def _result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
-            skipped: Sequence[sources.Skipped], options: ScanOptions, tally: _Tally,
-            unchanged: int, touched: int) -> IndexedScanResult:
-    """Read the whole index back as a scan result, with what this scan (and those it resumed) changed."""
-    with store.read() as tx:
-        listed = tx.listed()
-        stored = tx.load_groups()
-        removals = tx.removals([scan_id, *resumed])
-
-    docs = {d.id: d for d in listed}
-    group_of = {m.doc: g.id for g in stored for m in g.members}
-    found = []
-    for g in stored:
-        ref = shown(docs[g.reference].path)
-        members = []
-        for m in sorted(g.members, key=lambda m: (m.doc != g.reference, docs[m.doc].path)):
-            d = docs[m.doc]
-            member = shown(d.path)
-            members.append(Member(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
-                                  load_discrepancies(m.discrepancies, ref, member)))
-        found.append(Group(g.id, tuple(members)))
-    unique = tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in listed if d.id not in group_of)
-    ours = {scan_id, *resumed}
-    changes: list[IndexChange] = []
-    arrived = {d.path: d for d in listed if d.scan in ours}
-    renamed_from: dict[bytes, Removal] = {}
-    by_hash: dict[bytes, list[Removal]] = {}
-    for r in removals:
-        if r.reason == "gone":
-            by_hash.setdefault(r.content_hash, []).append(r)
-    for path, d in arrived.items():
-        if d.change == "new" and by_hash.get(d.content_hash):
-            renamed_from[path] = by_hash[d.content_hash].pop(0)
-    for path, d in arrived.items():
-        source = renamed_from.get(path)
-        if source is not None:
-            changes.append(IndexChange(shown(path), "renamed", group_of.get(d.id), shown(source.path)))
-        else:
-            changes.append(IndexChange(shown(path), d.change, group_of.get(d.id)))
-    used = {id(r) for r in renamed_from.values()}
-    changes += [IndexChange(shown(r.path), "removed", r.group, reason=r.reason) for r in removals if id(r) not in used]
-    assert tally.groups_changed is not None
-    summary = IndexSummary(
-        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(listed),
-        unchanged=unchanged, touched=touched, changes=tuple(changes),
-        groups_changed=tuple(sorted(tally.groups_changed & {g.id for g in stored})),
-    )
-    return IndexedScanResult(
-        options=options, bands=index.bands_for(options.threshold, options.num_perm), groups=tuple(found),
-        unique=unique, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        candidate_pairs=tally.candidate_pairs, verified_pairs=tally.verified_pairs, index=summary,
-    )
-
-
-def _summary(summary: IndexSummary) -> dict[str, Any]:
-    counts = Counter(c.change for c in summary.changes)
-    return {"unchanged": summary.unchanged, "touched": summary.touched, **dict(sorted(counts.items()))}
-
-
-def dump_discrepancies(found: Iterable[differ.Discrepancy]) -> str:
-    """Return discrepancies as compact JSON, without paths (the report puts in the paths of the day)."""
-    return json.dumps([[d.category.value, d.kind, d.severity, d.a_text, d.b_text, d.a.line, d.a.column,
-                        d.b.line, d.b.column, *d.a_context, *d.b_context, d.note] for d in found],
-                      ensure_ascii=True, separators=(",", ":"))
-
-
-def load_discrepancies(text: str | None, a_path: str, b_path: str) -> tuple[differ.Discrepancy, ...]:
-    """Return the discrepancies `dump_discrepancies` wrote, between the files at `a_path` and `b_path`."""
-    if text is None:
-        log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)", b_path)
-        return ()
-    return tuple(
-        differ.Discrepancy(differ.Category(c), kind, severity, a_text, b_text, differ.Position(a_path, al, ac),
-                           differ.Position(b_path, bl, bc), (a0, a1), (b0, b1), note)
-        for c, kind, severity, a_text, b_text, al, ac, bl, bc, a0, a1, b0, b1, note in json.loads(text)
-    )
-
 
 # -- work for the processes ----------------------------------------------------------
 

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from dedup import __version__
+from dedup.changes import IndexedScanResult, IndexSummary
 from dedup.differ import Comparison, Discrepancy
-from dedup.incremental import IndexedScanResult, IndexSummary
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.scan import Group, Member, ScanResult
 

@@ -252,3 +252,19 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no index"):
         run("index", "stats", str(tmp_path / "none.db"))
     assert not (tmp_path / "none.db").exists()
+
+
+def test_file_names_that_are_not_utf8_are_kept_and_reported(run: Run, tmp_path: Path,
+                                                          validate: Callable[[Any], None]) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    odd = os.path.join(os.fsencode(docs), b"caf\xe9.txt")  # Latin-1 bytes in the name
+    with open(odd, "w") as fh:
+        fh.write(prose(1))
+    (docs / "copy.txt").write_text(edited(prose(1), 2))
+    first = scan(run, str(docs), "--index", index)
+    validate(first)
+    assert {d["path"] for g in first["groups"] for d in g["documents"]} == {os.fsdecode(odd), str(docs / "copy.txt")}
+    os.remove(odd)
+    second = scan(run, str(docs), "--index", index)
+    assert second["index"]["removed"] == [{"path": os.fsdecode(odd), "reason": "gone", "group": 1}]

@@ -1,226 +1,37 @@
-"""Where the persistent index keeps documents, fingerprints and groups between scans.
-
-One storage interface (`Store`, `Transaction`) with two implementations over
-the same tables: SQLite, one file in WAL mode, the embedded default; and
-PostgreSQL (psycopg 3, `pip install 'dedup[postgres]'`), chosen by a
-`postgresql://` URL, for several scanners writing at once.
-
-Every change is made in a write transaction that holds the index's one write
-lock (SQLite's own, or a PostgreSQL advisory lock), so a batch of documents is
-matched against everything committed before it and is either wholly in the
-index or not at all. Foreign keys make the database itself refuse a group
-that names a missing document. Fingerprints are stored compactly: the MinHash
-signature and the sorted shingle hashes as little-endian uint32 bytes, the
-LSH band keys as signed 64-bit integers in an indexed (band, key) table.
-"""
+"""The tables and queries the SQLite and PostgreSQL indexes share."""
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol, Self
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from dedup import index
-from dedup.errors import DedupError
 from dedup.fingerprint import U32
 from dedup.index import U64
+from dedup.store import (
+    SCHEMA_VERSION,
+    Fingerprint,
+    Known,
+    Listed,
+    NewDocument,
+    ParametersMismatch,
+    Removal,
+    StoredGroup,
+    StoredMember,
+    blob,
+    unblob,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-_PG_LOCK = 0x64656475  # "dedu": the advisory-lock namespace of dedup
-_PG_WRITE, _PG_SCAN = 1, 2
-
-
-class StoreError(DedupError):
-    """The index cannot be opened or used as asked."""
-
-
-class ParametersMismatch(StoreError):
-    """The index was built with other fingerprint parameters than this scan's."""
-
-
-@dataclass(frozen=True)
-class Known:
-    """What a rescan needs to tell whether a file changed since it was indexed."""
-
-    id: int
-    path: bytes
-    size: int
-    mtime_ns: int
-    content_hash: bytes
-    version: str
-    kind: str
-
-
-@dataclass(frozen=True)
-class NewDocument:
-    """A document to add: where it is, what it was, and its fingerprint."""
-
-    path: bytes
-    size: int
-    mtime_ns: int
-    content_hash: bytes
-    version: str
-    encoding: str
-    kind: str
-    words: int
-    signature: U32
-    shingles: U32
-    keys: U64
-    change: str  # new | changed
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """A stored fingerprint, reusable by a file with the same content, kind and version."""
-
-    content_hash: bytes
-    kind: str
-    version: str
-    encoding: str
-    words: int
-    signature: U32
-    shingles: U32
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A document as the report shows it."""
-
-    id: int
-    path: bytes
-    words: int
-    encoding: str
-    kind: str
-    scan: int
-    change: str
-    content_hash: bytes
-
-
-@dataclass(frozen=True)
-class StoredMember:
-    """A member of a stored group, with its measures and cached discrepancies against `diffed_against`."""
-
-    doc: int
-    similarity: float
-    containment: float
-    diffed_against: int | None = None
-    discrepancies: str | None = None  # JSON, see dedup.incremental
-
-
-@dataclass(frozen=True)
-class StoredGroup:
-    """A group as stored: its id, its reference and its members (the reference among them)."""
-
-    id: int
-    reference: int
-    members: tuple[StoredMember, ...]
-
-
-@dataclass(frozen=True)
-class Removal:
-    """A document a scan took out of the index, logged until that scan is reported."""
-
-    scan: int
-    path: bytes
-    reason: str
-    content_hash: bytes
-    group: int | None
-
-
-def blob(array: U32) -> bytes:
-    """Return uint32 values as little-endian bytes."""
-    return np.asarray(array, dtype="<u4").tobytes()
-
-
-def unblob(data: bytes) -> U32:
-    """Return the uint32 values of little-endian bytes."""
-    return np.frombuffer(data, dtype="<u4").astype(np.uint32)
-
-
-class Transaction(Protocol):
-    """The operations of one transaction on the index; a write transaction holds the index's write lock."""
-
-    def next_id(self, table: str, count: int = 1) -> int: ...
-    def add_documents(self, first_id: int, documents: Sequence[NewDocument], scan: int) -> None: ...
-    def remove_documents(self, ids: Iterable[int]) -> None: ...
-    def touch(self, rows: Iterable[tuple[int, int, int]]) -> None: ...
-    def ids_of(self, paths: Iterable[bytes]) -> dict[bytes, int]: ...
-    def known(self, roots: Sequence[bytes]) -> list[Known]: ...
-    def fingerprints(self, hashes: Iterable[bytes]) -> list[Fingerprint]: ...
-    def band_centers(self, keys: U64) -> npt.NDArray[np.int64]: ...
-    def words_and_paths(self, ids: Iterable[int]) -> dict[int, tuple[int, bytes]]: ...
-    def shingles(self, ids: Iterable[int]) -> dict[int, U32]: ...
-    def add_pairs(self, pairs: Iterable[tuple[int, int, float, float]]) -> None: ...
-    def pairs_touching(self, ids: Iterable[int]) -> list[tuple[int, int]]: ...
-    def groups_of(self, ids: Iterable[int]) -> set[int]: ...
-    def load_groups(self, group_ids: Iterable[int] | None = None) -> list[StoredGroup]: ...
-    def uncompared(self) -> list[tuple[int, int, int]]: ...
-    def delete_groups(self, group_ids: Iterable[int]) -> None: ...
-    def add_groups(self, found: Iterable[StoredGroup]) -> None: ...
-    def set_discrepancies(self, doc: int, reference: int, found: str) -> None: ...
-    def log_removals(self, removals: Iterable[Removal]) -> None: ...
-    def removals(self, scans: Iterable[int]) -> list[Removal]: ...
-    def listed(self) -> list[Listed]: ...
-    def counts(self) -> dict[str, int]: ...
-    def scans(self, limit: int) -> list[dict[str, Any]]: ...
-
-
-class Store(Protocol):
-    """An open index: SQLite or PostgreSQL behind the same operations."""
-
-    location: str
-    backend: str
-
-    def parameters(self) -> dict[str, Any] | None: ...
-    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str],
-                   rebuild: bool) -> tuple[int, list[int]]: ...
-    def finish_scan(self, scans: Sequence[int], summary: dict[str, Any]) -> None: ...
-    def write(self) -> AbstractContextManager[Transaction]: ...
-    def read(self) -> AbstractContextManager[Transaction]: ...
-    def size_bytes(self) -> int | None: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> Self: ...
-    def __exit__(self, *exc: object) -> None: ...
-
-
-def open_store(location: str, create: bool = True) -> Store:
-    """Open the index at `location`: a `postgresql://` URL, else the path of a SQLite file.
-
-    Args:
-        location: where the index is.
-        create: create the index if there is none yet (else raise).
-
-    Raises:
-        StoreError: the location is not an index (nothing is written to it), or cannot be reached.
-    """
-    if location.startswith(("postgresql://", "postgres://")):
-        return PostgresStore(location, create)
-    return SQLiteStore(location, create)
-
-
-def redact(url: str) -> str:
-    """Return a URL without its password, fit to show in a report or a log line."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
-
-
-_TABLES = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS dedup_scans (
   id BIGINT PRIMARY KEY, started DOUBLE PRECISION NOT NULL, finished DOUBLE PRECISION,
@@ -254,11 +65,11 @@ CREATE INDEX IF NOT EXISTS dedup_removed_scan ON dedup_removed (scan);
 # Band keys carry no foreign key on purpose: a cascade would need a second index
 # over millions of rows. A document's keys are deleted by their primary key,
 # recomputed from its stored signature (remove_documents), in the same transaction.
-_WIPE = ("dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_keys",
+WIPE = ("dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_keys",
          "dedup_documents", "dedup_scans", "dedup_meta")
 
 
-class _SQLStore:
+class SQLStore:
     """The tables and queries both databases share; a subclass brings the connection and the locks.
 
     The store is its own transaction object: `write()` and `read()` yield it
@@ -275,10 +86,10 @@ class _SQLStore:
 
     # -- what a subclass supplies ------------------------------------------------------
 
-    def write(self) -> AbstractContextManager[_SQLStore]:
+    def write(self) -> AbstractContextManager[SQLStore]:
         raise NotImplementedError
 
-    def read(self) -> AbstractContextManager[_SQLStore]:
+    def read(self) -> AbstractContextManager[SQLStore]:
         raise NotImplementedError
 
     def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
@@ -322,7 +133,7 @@ class _SQLStore:
                 "to build the index anew (every document is read again)")
         if rebuild and layout is not None:
             log.warning("rebuilding the index at %s: every document is read again", self.location)
-            for table in _WIPE:
+            for table in WIPE:
                 self._exec(f"DELETE FROM {table}")
             old = None
         if old is None:
@@ -593,209 +404,3 @@ class _SQLStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class SQLiteStore(_SQLStore):
-    """The index in one SQLite file (WAL mode); one scan writes at a time, readers never wait."""
-
-    backend = "sqlite"
-
-    def __init__(self, path: str, create: bool = True) -> None:
-        super().__init__()
-        self.location = path
-        self._path = path
-        self._lock_fd: int | None = None
-        _refuse_foreign_file(path, create)
-        try:
-            self._conn = sqlite3.connect(path, isolation_level=None, timeout=60.0, check_same_thread=False)
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
-                raise StoreError(f"cannot use {path} as an index: SQLite's WAL mode is not available there")
-            tables = _TABLES.replace("WITHOUT_ROWID", "WITHOUT ROWID").replace("DOUBLE PRECISION", "REAL")
-            with self.write() as tx:
-                for statement in tables.replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY").split(";"):
-                    if statement.strip():
-                        tx._exec(statement)
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(f"cannot use {path} as an index: {err}") from err
-
-    @contextmanager
-    def write(self) -> Iterator[SQLiteStore]:
-        """Yield the store inside a write transaction (SQLite's write lock, taken at once)."""
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
-    @contextmanager
-    def read(self) -> Iterator[SQLiteStore]:
-        """Yield the store inside a read transaction (one snapshot)."""
-        self._conn.execute("BEGIN")
-        try:
-            yield self
-        finally:
-            self._conn.execute("ROLLBACK")
-
-    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str], rebuild: bool) -> tuple[int, list[int]]:
-        """Check the parameters, register a scan and return its id and the interrupted scans it resumes.
-
-        A scan holds an exclusive lock on the file for its whole run (flock, released by the
-        system when the process ends however it ends), so any unfinished scan found here is dead.
-        """
-        self._lock_scans()
-        with self.write():
-            self._check(parameters, rebuild)
-            scan = self._register(roots)
-            return scan, self._adopt(scan, lambda _: False)
-
-    def _lock_scans(self) -> None:
-        try:
-            import fcntl
-        except ImportError:  # not on POSIX: one scan at a time is then the user's care
-            return
-        self._lock_fd = os.open(self._path, os.O_RDONLY)
-        try:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.warning("another scan is writing %s; waiting for it to finish", self._path)
-            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-
-    def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
-        return "IN (SELECT value FROM json_each(?))", json.dumps([int(i) for i in ids])
-
-    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
-        sql = ("SELECT json_extract(q.value, '$[0]'), json_extract(q.value, '$[1]'), "
-               "(SELECT MIN(b.doc) FROM dedup_band_keys b WHERE b.band = json_extract(q.value, '$[0]') "
-               "AND b.key = json_extract(q.value, '$[1]')) FROM json_each(?) q")
-        return self._all(sql, (json.dumps(pairs),))
-
-    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
-        self._many("INSERT INTO dedup_band_keys VALUES (?, ?, ?)", rows)
-
-    def size_bytes(self) -> int | None:
-        return sum(os.path.getsize(p) for p in (self._path, self._path + "-wal") if os.path.exists(p))
-
-    def close(self) -> None:
-        super().close()
-        if self._lock_fd is not None:
-            os.close(self._lock_fd)  # releases the scan lock
-            self._lock_fd = None
-
-
-def _refuse_foreign_file(path: str, create: bool) -> None:
-    """Raise unless `path` is absent (and may be created) or already a dedup index; never touch it otherwise."""
-    if not os.path.exists(path):
-        if not create:
-            raise StoreError(f"no index at {path}")
-        folder = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(folder):
-            raise StoreError(f"cannot create the index {path}: no folder {folder}")
-        return
-    if os.path.isdir(path):
-        raise StoreError(f"{path} is a folder; --index takes the path of an index file")
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(len(_SQLITE_MAGIC))
-    except OSError as err:
-        raise StoreError(f"cannot open the index {path}: {err.strerror}") from err
-    if head != _SQLITE_MAGIC:
-        raise StoreError(f"{path} exists and is not a dedup index; it was left as it is (give a new path)")
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
-            ours = probe.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'").fetchone()
-        probe.close()
-    except sqlite3.DatabaseError as err:
-        raise StoreError(f"cannot open the index {path}: {err}") from err
-    if not ours:
-        raise StoreError(f"{path} is an SQLite database but not a dedup index; it was left as it is")
-
-
-class PostgresStore(_SQLStore):
-    """The index in a PostgreSQL database: several scanners may write at once.
-
-    Each write transaction first takes one advisory lock, so batches from
-    different scanners are applied one after the other, each seeing all the
-    batches committed before it; reading and fingerprinting, most of a scan's
-    work, runs in parallel. A running scan also holds a session lock named by
-    its id, by which other scanners tell it from one that was interrupted.
-    """
-
-    backend = "postgresql"
-    _param = "%s"
-
-    def __init__(self, url: str, create: bool = True) -> None:
-        super().__init__()
-        self.location = redact(url)
-        try:
-            import psycopg
-        except ImportError as err:
-            raise StoreError("a PostgreSQL index needs psycopg: pip install 'dedup[postgres]'") from err
-        self._psycopg = psycopg
-        try:
-            self._conn = psycopg.connect(url, autocommit=True)
-        except psycopg.Error as err:
-            raise StoreError(f"cannot connect to the index {self.location}: {err}".strip()) from err
-        with self.write() as tx:
-            exists = tx._one("SELECT to_regclass('dedup_meta')")[0] is not None
-            if not exists and not create:
-                raise StoreError(f"no index at {self.location}")
-            for statement in _TABLES.replace(" WITHOUT_ROWID", "").replace("BLOB", "BYTEA").split(";"):
-                if statement.strip():
-                    tx._exec(statement)
-
-    @contextmanager
-    def write(self) -> Iterator[PostgresStore]:
-        """Yield the store inside a transaction that holds the index's write lock."""
-        try:
-            with self._conn.transaction():
-                self._conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK, _PG_WRITE))
-                yield self
-        except self._psycopg.Error as err:
-            raise StoreError(f"the index {self.location} failed: {err}".strip()) from err
-
-    @contextmanager
-    def read(self) -> Iterator[PostgresStore]:
-        """Yield the store inside a read-only snapshot."""
-        with self._conn.transaction():
-            self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield self
-
-    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str], rebuild: bool) -> tuple[int, list[int]]:
-        """Check the parameters, register a scan (holding its session lock) and adopt interrupted scans."""
-        with self.write():
-            self._check(parameters, rebuild)
-            scan = self._register(roots)
-            self._conn.execute("SELECT pg_advisory_lock(%s, %s)", (_PG_LOCK + _PG_SCAN, scan))
-            return scan, self._adopt(scan, self._alive)
-
-    def _alive(self, scan: int) -> bool:
-        taken = self._one("SELECT pg_try_advisory_lock(%s, %s)", (_PG_LOCK + _PG_SCAN, scan))[0]
-        if taken:
-            self._exec("SELECT pg_advisory_unlock(%s, %s)", (_PG_LOCK + _PG_SCAN, scan))
-        return not taken
-
-    def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
-        return "= ANY(?::bigint[])", [int(i) for i in ids]
-
-    def ids_of(self, paths: Iterable[bytes]) -> dict[bytes, int]:
-        rows = self._all("SELECT path, id FROM dedup_documents WHERE path = ANY(%s::bytea[])", (list(paths),))
-        return {bytes(r[0]): int(r[1]) for r in rows}
-
-    def _by_hash(self, hashes: set[bytes]) -> list[Any]:
-        return self._all("SELECT content_hash, kind, version, encoding, words, signature, shingles "
-                         "FROM dedup_documents WHERE content_hash = ANY(%s::bytea[])", (list(hashes),))
-
-    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
-        sql = ("SELECT q.band, q.key, (SELECT MIN(b.doc) FROM dedup_band_keys b WHERE b.band = q.band "
-               "AND b.key = q.key) FROM unnest(%s::smallint[], %s::bigint[]) AS q(band, key)")
-        return self._all(sql, ([p[0] for p in pairs], [p[1] for p in pairs]))
-
-    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
-        with self._conn.cursor() as cur, cur.copy("COPY dedup_band_keys (band, key, doc) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)

@@ -1,0 +1,159 @@
+"""What a scan with an index changed, and the whole index read back as a scan result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dedup import differ, index, sources
+from dedup.options import ScanOptions
+from dedup.regroup import Tally
+from dedup.scan import Group, Member, ScanResult, Unique
+from dedup.store import Removal, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    """A document this scan added, changed, renamed or removed, and the group it is in (or left)."""
+
+    path: str
+    change: str  # new | changed | renamed | removed
+    group: int | None
+    previous_path: str | None = None  # renamed: where the content was before
+    reason: str | None = None  # removed: gone, not-scanned, forgotten or a skip reason
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What a scan did to the index."""
+
+    location: str
+    backend: str
+    scan: int
+    resumed: tuple[int, ...]
+    documents: int
+    unchanged: int
+    touched: int
+    changes: tuple[IndexChange, ...]
+    groups_changed: tuple[int, ...]
+
+    def of(self, change: str) -> list[IndexChange]:
+        """Return the changes of one kind."""
+        return [c for c in self.changes if c.change == change]
+
+
+@dataclass(frozen=True)
+class IndexedScanResult(ScanResult):
+    """A scan with an index: groups and unique documents cover the whole index after the scan."""
+
+    index: IndexSummary
+
+
+def key_of(path: str) -> bytes:
+    """Return the key of a file in the index: its absolute path, as bytes (any file name fits)."""
+    return os.fsencode(os.path.abspath(path))
+
+
+def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Callable[[bytes], str]:
+    """Return how the report names a document: as the user spelled it, else by its absolute path.
+
+    A file found by this scan keeps its spelling; one under a scanned folder
+    but not found (removed) is named from that folder's spelling; any other
+    document of the index by its absolute path.
+    """
+    roots = [(key_of(p).rstrip(b"/") + b"/", p) for p in paths]
+
+    def shown(path: bytes) -> str:
+        candidate = spelled.get(path)
+        if candidate is not None:
+            return candidate.path
+        for prefix, spelling in roots:
+            if path.startswith(prefix):
+                return os.path.join(spelling, os.fsdecode(path[len(prefix):]))
+        return os.fsdecode(path)
+
+    return shown
+
+
+def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
+            skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
+            unchanged: int, touched: int) -> IndexedScanResult:
+    """Read the whole index back as a scan result, with what this scan (and those it resumed) changed."""
+    with store.read() as tx:
+        listed = tx.listed()
+        stored = tx.load_groups()
+        removals = tx.removals([scan_id, *resumed])
+
+    docs = {d.id: d for d in listed}
+    group_of = {m.doc: g.id for g in stored for m in g.members}
+    found = []
+    for g in stored:
+        ref = shown(docs[g.reference].path)
+        members = []
+        for m in sorted(g.members, key=lambda m: (m.doc != g.reference, docs[m.doc].path)):
+            d = docs[m.doc]
+            member = shown(d.path)
+            members.append(Member(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
+                                  load_discrepancies(m.discrepancies, ref, member)))
+        found.append(Group(g.id, tuple(members)))
+    unique = tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in listed if d.id not in group_of)
+    ours = {scan_id, *resumed}
+    changes: list[IndexChange] = []
+    arrived = {d.path: d for d in listed if d.scan in ours}
+    renamed_from: dict[bytes, Removal] = {}
+    by_hash: dict[bytes, list[Removal]] = {}
+    for r in removals:
+        if r.reason == "gone":
+            by_hash.setdefault(r.content_hash, []).append(r)
+    for path, d in arrived.items():
+        if d.change == "new" and by_hash.get(d.content_hash):
+            renamed_from[path] = by_hash[d.content_hash].pop(0)
+    for path, d in arrived.items():
+        source = renamed_from.get(path)
+        if source is not None:
+            changes.append(IndexChange(shown(path), "renamed", group_of.get(d.id), shown(source.path)))
+        else:
+            changes.append(IndexChange(shown(path), d.change, group_of.get(d.id)))
+    used = {id(r) for r in renamed_from.values()}
+    changes += [IndexChange(shown(r.path), "removed", r.group, reason=r.reason) for r in removals if id(r) not in used]
+    summary = IndexSummary(
+        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(listed),
+        unchanged=unchanged, touched=touched, changes=tuple(changes),
+        groups_changed=tuple(sorted(tally.groups_changed & {g.id for g in stored})),
+    )
+    return IndexedScanResult(
+        options=options, bands=index.bands_for(options.threshold, options.num_perm), groups=tuple(found),
+        unique=unique, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+        candidate_pairs=tally.candidate_pairs, verified_pairs=tally.verified_pairs, index=summary,
+    )
+
+
+def summary_counts(summary: IndexSummary) -> dict[str, Any]:
+    counts = Counter(c.change for c in summary.changes)
+    return {"unchanged": summary.unchanged, "touched": summary.touched, **dict(sorted(counts.items()))}
+
+
+def dump_discrepancies(found: Iterable[differ.Discrepancy]) -> str:
+    """Return discrepancies as compact JSON, without paths (the report puts in the paths of the day)."""
+    return json.dumps([[d.category.value, d.kind, d.severity, d.a_text, d.b_text, d.a.line, d.a.column,
+                        d.b.line, d.b.column, *d.a_context, *d.b_context, d.note] for d in found],
+                      ensure_ascii=True, separators=(",", ":"))
+
+
+def load_discrepancies(text: str | None, a_path: str, b_path: str) -> tuple[differ.Discrepancy, ...]:
+    """Return the discrepancies `dump_discrepancies` wrote, between the files at `a_path` and `b_path`."""
+    if text is None:
+        log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)", b_path)
+        return ()
+    return tuple(
+        differ.Discrepancy(differ.Category(c), kind, severity, a_text, b_text, differ.Position(a_path, al, ac),
+                           differ.Position(b_path, bl, bc), (a0, a1), (b0, b1), note)
+        for c, kind, severity, a_text, b_text, al, ac, bl, bc, a0, a1, b0, b1, note in json.loads(text)
+    )

@@ -1,0 +1,146 @@
+"""Put documents into the index and take them out, in one transaction, and keep its groups right.
+
+New documents are matched against everything already in the index: each
+band key of a new document is looked up in the indexed (band, key) table,
+and the smallest document id found is taken as the bucket's star centre, as
+`index.bucket_edges` does in a scan without an index. Verified pairs are
+stored, and the groups they touch are computed again as connected components
+of the stored pairs. A group's reference is its member with the most words
+(ties: the first path); a group keeps the id of the old group it shares most
+members with, and a member its cached discrepancies while its reference is
+the same.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup import fingerprint, groups, index
+from dedup.options import ScanOptions
+from dedup.store import Known, NewDocument, Removal, StoredGroup, StoredMember, Transaction
+
+
+@dataclass
+class Tally:
+    """What the transactions of one scan found, for its report."""
+
+    candidate_pairs: int = 0
+    verified_pairs: int = 0
+    groups_changed: set[int] = field(default_factory=set)
+
+
+def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], removals: Sequence[tuple[Known, str]],
+           options: ScanOptions, tally: Tally) -> None:
+    """Take documents out and put documents in (replacing any at the same path), and regroup what that touches."""
+    now = tx.ids_of([d.path for d in documents] + [k.path for k, _ in removals])
+    removed = [(k, reason) for k, reason in removals if now.get(k.path) == k.id]  # else someone else did it
+    out = {now[d.path] for d in documents if d.path in now} | {k.id for k, _ in removed}
+    before = tx.load_groups(tx.groups_of(out)) if out else []
+    left = {m.doc: g.id for g in before for m in g.members}
+    tx.log_removals(Removal(scan_id, k.path, reason, k.content_hash, left.get(k.id)) for k, reason in removed)
+    tx.delete_groups([g.id for g in before])
+    tx.remove_documents(out)
+    seeds = set(left) - out
+    held: dict[int, fingerprint.U32] = {}
+    if documents:
+        first = tx.next_id("documents", len(documents))
+        pairs = _match(tx, scan_id, first, documents, options, tally)
+        held = {first + n: d.shingles for n, d in enumerate(documents)}
+        seeds |= set(held) | {p.a for p in pairs}
+    if not seeds:
+        return
+    more = tx.load_groups(tx.groups_of(seeds))
+    tx.delete_groups([g.id for g in more])
+    before += more
+    found = _regroup(tx, seeds | {m.doc for g in more for m in g.members}, before, held)
+    tx.add_groups(found)
+    previous = {g.id: (g.reference, {m.doc for m in g.members}) for g in before}
+    tally.groups_changed.update(g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members}))
+
+
+def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDocument], options: ScanOptions,
+           tally: Tally) -> list[groups.Pair]:
+    """Insert the documents with ids from `first`, and find and store their verified pairs.
+
+    Each band of the new documents is bucketed together with, for each of
+    their keys, the smallest stored id under that key: a bucket is a star
+    around its smallest id, as in a scan without an index.
+    """
+    keyed = [n for n, d in enumerate(documents) if d.words]
+    keys = np.array([documents[n].keys for n in keyed], dtype=np.uint64).reshape(len(keyed), -1)
+    ids = np.array(keyed, dtype=np.int64) + first
+    centers = tx.band_centers(keys)
+    tx.add_documents(first, documents, scan_id)
+    found = []
+    for band in range(keys.shape[1]):
+        old = centers[:, band] >= 0
+        stacked = np.stack([np.concatenate([keys[:, band], keys[old, band]]).view(np.int64),
+                            np.concatenate([ids, centers[old, band]])], axis=1)
+        stacked = np.unique(stacked, axis=0)
+        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
+    edges = index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+    held = {first + n: d.shingles for n, d in enumerate(documents)}
+    held.update(tx.shingles({int(a) for a in edges[:, 0] if a < first}))
+    pairs = groups.verify(map(tuple, edges.tolist()), held.__getitem__, options.threshold, options.containment)
+    tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
+    tally.candidate_pairs += len(edges)
+    tally.verified_pairs += len(pairs)
+    return pairs
+
+
+def _regroup(tx: Transaction, nodes: set[int], before: Sequence[StoredGroup],
+             held: dict[int, fingerprint.U32]) -> list[StoredGroup]:
+    """Return the groups of `nodes`: the connected components of their stored pairs.
+
+    A group keeps the id of the old group it shares most members with (the
+    largest new group chooses first); a member keeps its measures and cached
+    discrepancies when its reference is the same as before.
+    """
+    components = groups.components(tx.pairs_touching(nodes))
+    if not components:
+        return []
+    info = tx.words_and_paths({n for c in components for n in c})
+    old = {m.doc: (g, m) for g in before for m in g.members}
+    found: list[tuple[list[int], int]] = []
+    for members in components:
+        reference = min(members, key=lambda n: (-info[n][0], info[n][1]))
+        found.append((sorted(members, key=lambda n: info[n][1]), reference))
+    found.sort(key=lambda f: (-len(f[0]), info[f[1]][1]))
+    measured = [(n, ref) for members, ref in found for n in members
+                if n != ref and not (n in old and old[n][0].reference == ref)]
+    need = {d for pair in measured for d in pair if d not in held}
+    if need:
+        held = {**held, **tx.shingles(need)}
+    taken: set[int] = set()
+    ids: list[int | None] = []
+    for members, _ in found:
+        votes = Counter(old[n][0].id for n in members if n in old and old[n][0].id not in taken)
+        ids.append(votes.most_common(1)[0][0] if votes else None)
+        taken.update(i for i in ids[-1:] if i is not None)
+    if None in ids:  # new groups are numbered in the order of their first path
+        first = tx.next_id("groups", ids.count(None))
+        unnamed = sorted((k for k, i in enumerate(ids) if i is None), key=lambda k: info[found[k][0][0]][1])
+        for offset, k in enumerate(unnamed):
+            ids[k] = first + offset
+    result = []
+    for (members, ref), gid in zip(found, ids, strict=True):
+        assert gid is not None
+        rows = []
+        for n in members:
+            prior = old.get(n)
+            if n == ref:
+                rows.append(StoredMember(n, 1.0, 1.0, ref, "[]"))
+            elif prior is not None and prior[0].reference == ref:
+                m = prior[1]
+                cached = m.discrepancies if m.diffed_against == ref else None
+                rows.append(StoredMember(n, m.similarity, m.containment, ref if cached else None, cached))
+            else:
+                a, b = held[ref], held[n]
+                rows.append(StoredMember(n, fingerprint.jaccard(a, b), fingerprint.containment(a, b)))
+        rows.sort(key=lambda m: (m.doc != ref, info[m.doc][1]))
+        result.append(StoredGroup(gid, ref, tuple(rows)))
+    return result

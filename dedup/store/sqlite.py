@@ -1,0 +1,138 @@
+"""The index in one SQLite file, in WAL mode: one scan writes at a time, readers never wait."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from dedup.store import StoreError
+from dedup.store.sql import TABLES, SQLStore
+
+log = logging.getLogger(__name__)
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+class SQLiteStore(SQLStore):
+    """The index in one SQLite file (WAL mode); one scan writes at a time, readers never wait."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str, create: bool = True) -> None:
+        super().__init__()
+        self.location = path
+        self._path = path
+        self._lock_fd: int | None = None
+        _refuse_foreign_file(path, create)
+        try:
+            self._conn = sqlite3.connect(path, isolation_level=None, timeout=60.0, check_same_thread=False)
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
+                raise StoreError(f"cannot use {path} as an index: SQLite's WAL mode is not available there")
+            tables = TABLES.replace("WITHOUT_ROWID", "WITHOUT ROWID").replace("DOUBLE PRECISION", "REAL")
+            with self.write() as tx:
+                for statement in tables.replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY").split(";"):
+                    if statement.strip():
+                        tx._exec(statement)
+        except sqlite3.DatabaseError as err:
+            self.close()
+            raise StoreError(f"cannot use {path} as an index: {err}") from err
+
+    @contextmanager
+    def write(self) -> Iterator[SQLiteStore]:
+        """Yield the store inside a write transaction (SQLite's write lock, taken at once)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @contextmanager
+    def read(self) -> Iterator[SQLiteStore]:
+        """Yield the store inside a read transaction (one snapshot)."""
+        self._conn.execute("BEGIN")
+        try:
+            yield self
+        finally:
+            self._conn.execute("ROLLBACK")
+
+    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str], rebuild: bool) -> tuple[int, list[int]]:
+        """Check the parameters, register a scan and return its id and the interrupted scans it resumes.
+
+        A scan holds an exclusive lock on the file for its whole run (flock, released by the
+        system when the process ends however it ends), so any unfinished scan found here is dead.
+        """
+        self._lock_scans()
+        with self.write():
+            self._check(parameters, rebuild)
+            scan = self._register(roots)
+            return scan, self._adopt(scan, lambda _: False)
+
+    def _lock_scans(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: one scan at a time is then the user's care
+            return
+        self._lock_fd = os.open(self._path, os.O_RDONLY)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another scan is writing %s; waiting for it to finish", self._path)
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+
+    def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
+        return "IN (SELECT value FROM json_each(?))", json.dumps([int(i) for i in ids])
+
+    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
+        sql = ("SELECT json_extract(q.value, '$[0]'), json_extract(q.value, '$[1]'), "
+               "(SELECT MIN(b.doc) FROM dedup_band_keys b WHERE b.band = json_extract(q.value, '$[0]') "
+               "AND b.key = json_extract(q.value, '$[1]')) FROM json_each(?) q")
+        return self._all(sql, (json.dumps(pairs),))
+
+    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
+        self._many("INSERT INTO dedup_band_keys VALUES (?, ?, ?)", rows)
+
+    def size_bytes(self) -> int | None:
+        return sum(os.path.getsize(p) for p in (self._path, self._path + "-wal") if os.path.exists(p))
+
+    def close(self) -> None:
+        super().close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # releases the scan lock
+            self._lock_fd = None
+
+
+def _refuse_foreign_file(path: str, create: bool) -> None:
+    """Raise unless `path` is absent (and may be created) or already a dedup index; never touch it otherwise."""
+    if not os.path.exists(path):
+        if not create:
+            raise StoreError(f"no index at {path}")
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise StoreError(f"cannot create the index {path}: no folder {folder}")
+        return
+    if os.path.isdir(path):
+        raise StoreError(f"{path} is a folder; --index takes the path of an index file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_SQLITE_MAGIC))
+    except OSError as err:
+        raise StoreError(f"cannot open the index {path}: {err.strerror}") from err
+    if head != _SQLITE_MAGIC:
+        raise StoreError(f"{path} exists and is not a dedup index; it was left as it is (give a new path)")
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
+            ours = probe.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'").fetchone()
+        probe.close()
+    except sqlite3.DatabaseError as err:
+        raise StoreError(f"cannot open the index {path}: {err}") from err
+    if not ours:
+        raise StoreError(f"{path} is an SQLite database but not a dedup index; it was left as it is")
