@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 
+from dedup import lexicon
+
 _MONTHS = {
     "januar": 1, "jänner": 1, "january": 1, "jan": 1,
     "februar": 2, "february": 2, "feb": 2, "febr": 2,
@@ -148,46 +150,12 @@ def _common_prefix(a: str, b: str) -> int:
 
 # -- names --------------------------------------------------------------------
 
-TITLES = frozenset(
-    "prof dr herr frau hr fr mr mrs ms miss sir dame lord lady mag ing dipl minister ministerin "
-    "senator senatorin präsident präsidentin president judge richter richterin st saint".split()
-)
-SPEECH_VERBS = frozenset(
-    "betonte betont sagte sagt erklärte erklärt meinte meint ergänzte ergänzt unterstrich "
-    "unterstreicht führte fügte hob lobte kritisierte forderte warnte bekräftigte so "
-    "said says stated states added adds explained explains noted notes told tells stressed "
-    "stresses emphasised emphasized argued argues warned warns according".split()
-)
-ROLE_SUFFIXES = (
-    "sprecher", "sprecherin", "meister", "meisterin", "minister", "ministerin", "präsident",
-    "präsidentin", "direktor", "direktorin", "leiter", "leiterin", "vorsitzende", "vorsitzender",
-    "führer", "führerin", "chef", "chefin", "rat", "rätin", "beauftragte", "beauftragter",
-    "spokesperson", "spokesman", "spokeswoman", "mayor", "minister", "director", "chairman",
-    "chairwoman", "chair", "ceo", "president", "secretary", "manager", "officer", "head",
-    "professor", "author", "founder", "councillor", "councilor", "governor", "senator",
-)  # fmt: skip
-DETERMINERS = frozenset(
-    "der die das den dem des ein eine einen einem einer eines kein keine keinen keinem "
-    "the a an this that these those".split()
-)
-FIRST_NAMES = frozenset(
-    """anna maria julia laura lena lea sarah sophie katharina christina sabine petra monika
-    andrea claudia susanne birgit stefanie nicole kristina martina ursula renate karin heike
-    angela barbara elisabeth ingrid helga gisela emma mia hannah johanna charlotte clara
-    thomas michael andreas stefan stephan peter klaus jürgen wolfgang hans frank uwe bernd
-    markus martin christian matthias tobias alexander jan jens jochen jörg dieter günter
-    gerhard helmut horst manfred werner rainer ralf olaf karl heinz friedrich wilhelm paul
-    lukas felix jonas leon maximilian david daniel sebastian florian philipp simon moritz
-    john james robert william richard joseph charles george edward henry mary patricia
-    jennifer linda elizabeth susan jessica margaret emily olivia sophia isabella amelia
-    mark steven kevin brian jason ryan eric jacob ethan noah liam oliver lucas harry jack
-    anne jane helen alice grace ruth rachel rebecca catherine victoria kate lucy""".split()
-)
 _ENDS_SENTENCE = frozenset(".!?:")
 _PARTICLES = frozenset("von van der de di da du la le zu vom ten ter bin al".split())
+_ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
 
 
-def name_score(words: Sequence[str], index: int, lang: str, usages: Sequence[tuple[str, ...]]) -> float:
+def name_score(words: Sequence[str], index: int, lang: str, usages: Sequence[tuple[str | None, str, str | None]]) -> float:
     """Return how strongly `words[index]` looks like a proper name (>= 2 means: a name).
 
     Args:
@@ -200,38 +168,56 @@ def name_score(words: Sequence[str], index: int, lang: str, usages: Sequence[tup
     word = words[index]
     if not word[:1].isupper():
         return -5.0 if word.lower() not in _PARTICLES else 0.0
-    score = 0.0
+    score = _shape(word) + _place(_neighbour(words, index, -1), _neighbour(words, index, -2),
+                                  _neighbour(words, index, 1), lang)
+    window = [w.lower() for w in words[max(0, index - 8) : index]]
+    if any(w.endswith(lexicon.ROLE_SUFFIXES) for w in window):
+        score += 1.5
+    # How the same word stands elsewhere: once as a speaker, after a title, or
+    # without an article after a preposition, it is a name everywhere.
+    if usages and max(_place(p, None, n, lang) for p, _, n in usages) >= 1.5:
+        score += 1.5
+    return score
+
+
+def _shape(word: str) -> float:
+    """Return the evidence in the word itself: inner capitals, acronyms, first names, places."""
     rest = word[1:]
+    score = 0.0
     if (any(c.isupper() for c in rest) and any(c.islower() for c in rest)) or (
         len(word) >= 2 and word.isupper() and word.isalpha()
     ):
         score += 3.0  # DStGB, eGovernment, McDonald, NASA
-    prev = _neighbour(words, index, -1)
-    nxt = _neighbour(words, index, 1)
-    sentence_start = prev is None or prev in _ENDS_SENTENCE or prev == '"'
-    if not sentence_start:
-        score += 2.0 if lang == "en" else 0.5
-    if prev is not None and prev.lower() in DETERMINERS:
-        score -= 1.5
-    if word.lower() in FIRST_NAMES:
+    if word.lower() in lexicon.FIRST_NAMES or word.lower() in lexicon.PLACES:
         score += 2.0
-    if prev is not None and (prev.lower() in FIRST_NAMES or prev.lower().rstrip(".") in TITLES):
-        score += 3.0
-    if _attributed(prev, nxt):
-        score += 2.0
-    window = [w.lower() for w in words[max(0, index - 8) : index]]
-    if any(w.endswith(ROLE_SUFFIXES) for w in window):
-        score += 1.5
-    if any(_attributed(p, n) or (p or "").lower().rstrip(".") in TITLES for p, _, n in usages):
-        score += 2.0
-    if lang == "en" and usages and all(p is not None and p not in _ENDS_SENTENCE for p, _, _ in usages):
-        score += 0.5
     return score
 
 
-def _attributed(prev: str | None, nxt: str | None) -> bool:
-    """Return whether a word between `prev` and `nxt` stands as a speaker ("so X", "X betonte")."""
-    return (prev or "").lower() in {"so", "said", "says", "laut", "per"} or (nxt or "").lower() in SPEECH_VERBS
+def _place(prev: str | None, before_prev: str | None, nxt: str | None, lang: str) -> float:
+    """Return the evidence in where a capitalised word stands: its neighbours."""
+    if prev == '"' and before_prev is not None and before_prev not in _ENDS_SENTENCE:
+        prev = before_prev  # a quote inside a sentence does not start one
+    low = (prev or "").lower()
+    score = 0.0
+    if prev is None or prev in _ENDS_SENTENCE or prev == '"':
+        pass  # a sentence start says nothing
+    elif lang == "en":
+        score += 2.0  # English capitalises names, not nouns
+    elif low in lexicon.DETERMINERS:
+        score -= 1.5  # "der Handschuh": a common noun
+    elif low in lexicon.PREPOSITIONS:
+        score += 1.5  # "in Darmstadt"; a German noun would take its article
+    elif prev[0].isupper() and prev[0].isalpha():
+        score += 1.0  # "Ian Murdock", "Stadt Darmstadt"
+    elif prev.isalpha() and prev.islower() and low.endswith(_ADJECTIVE_ENDINGS):
+        score -= 1.0  # "einen sicheren Weg"
+    else:
+        score += 0.5
+    if low in lexicon.FIRST_NAMES or low.rstrip(".") in lexicon.TITLES:
+        score += 3.0
+    if low in lexicon.ATTRIBUTION or (nxt or "").lower() in lexicon.SPEECH_VERBS:
+        score += 2.0
+    return score
 
 
 def _neighbour(words: Sequence[str], index: int, step: int) -> str | None:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dedup import align, classify
+from dedup import align, classify, lexicon
 from dedup.align import Hunk, Side
 from dedup.normalize import Normalized, locate, normalize
 
@@ -117,6 +117,10 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     edge = _edge(h, sa, sb, a, b)
     if edge is not None:
         return edge, ""
+    if h.a0 == h.a1 or h.b0 == h.b1:
+        s, lo, hi = (sa, h.a0, h.a1) if h.a0 < h.a1 else (sb, h.b0, h.b1)
+        if lo in s.sentences and hi in s.sentences and s.count_words(lo, hi) >= 3:
+            return Category.SENTENCE, ""  # a whole sentence, whatever dates or names it holds
     dates_a, dates_b = _dates_touching(sa, h.a0, h.a1), _dates_touching(sb, h.b0, h.b1)
     if dates_a or dates_b:
         same = dates_a and dates_a == dates_b and None not in dates_a
@@ -127,10 +131,6 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         return Category.INFLECTION, ""
     if _is_name(h, sa, sb, lang):
         return Category.NAME, ""
-    if h.a0 == h.a1 or h.b0 == h.b1:
-        s, lo, hi = (sa, h.a0, h.a1) if h.a0 < h.a1 else (sb, h.b0, h.b1)
-        if lo in s.sentences and hi in s.sentences and s.count_words(lo, hi) >= 3:
-            return Category.SENTENCE, ""
     return Category.WORD, ""
 
 
@@ -163,25 +163,30 @@ def _dates_touching(s: Side, lo: int, hi: int) -> set[tuple[int, int, int] | Non
 
 
 def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
-    """Return whether the changed words are a proper name (and nothing else but titles and capitals)."""
+    """Return whether the changed words are a proper name (and nothing else but titles and capitals).
+
+    One capitalised word put in place of another stands where the other stood:
+    the evidence of both counts, so "Oracle" for "Debian" at a sentence start is
+    a name when "Debian" is one elsewhere.
+    """
     changed = [(sa, i) for i in range(h.a0, h.a1) if sa.is_word(i)]
     changed += [(sb, i) for i in range(h.b0, h.b1) if sb.is_word(i)]
     if not changed or len(changed) > 8:
         return False
-    names = 0
+    scores = []
     for s, i in changed:
         word = s.words[i]
-        usages = [  # only a capitalised word can be a name; a few uses tell enough
+        if not (word[0].isupper() or word.lower().rstrip(".") in lexicon.TITLES):
+            return False
+        usages = [  # a few uses tell enough
             (_at(other, j - 1), word, _at(other, j + 1))
             for other in (sa, sb)
             for j in other.places.get(word, ())[:MAX_USAGES]
             if not (other is s and j == i)
-        ] if word[:1].isupper() else []
-        if classify.name_score(s.words, i, lang, usages) >= 2.0:
-            names += 1
-        elif not (word[0].isupper() or word.lower().rstrip(".") in classify.TITLES):
-            return False
-    return names > 0
+        ]
+        scores.append(classify.name_score(s.words, i, lang, usages))
+    swapped = len(scores) == 2 and h.a1 - h.a0 == h.b1 - h.b0 == 1
+    return max(scores) >= 2.0 or (swapped and sum(scores) >= 1.5)
 
 
 def _at(s: Side, j: int) -> str | None:
