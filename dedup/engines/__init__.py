@@ -1,4 +1,4 @@
-"""Engines that run a scan beyond one machine's processes; the local engine is `dedup.scan.scan` itself."""
+"""Engines beyond one machine's processes; the local engine is `dedup.scan.scan` itself."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 PARTITION_DOCS = 20_000  # at most this many documents a partition
 PARTITIONS_PER_WORKER = 2  # at least this many partitions per worker thread, for balance
 CONNECT_TIMEOUT = "30s"
+WORKERS_TIMEOUT = 60.0  # seconds a cluster may take to have its first worker
 
 _NO_KEYS = np.empty(0, dtype=np.uint64)
 _NO_SHINGLES = np.empty(0, dtype=np.uint32)
@@ -79,7 +80,7 @@ def connect(options: ScanOptions) -> Iterator[Client]:
     """Yield a client of the user's cluster, or of a LocalCluster started (and stopped) here.
 
     Raises:
-        EngineError: distributed is not installed, or the scheduler cannot be reached or its workers lack dedup.
+        EngineError: distributed is missing, the scheduler unreachable, or its workers lack dedup.
     """
     try:
         import dask
@@ -90,24 +91,39 @@ def connect(options: ScanOptions) -> Iterator[Client]:
         try:
             client = Client(options.scheduler, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as err:
-            raise EngineError(f"cannot reach the Dask scheduler at {options.scheduler}: {err}") from err
+            raise EngineError(
+                f"cannot reach the Dask scheduler at {options.scheduler}: {err}"
+            ) from err
         with client:
-            _check_workers(client)
+            _check_workers(client, options)
             yield client
         return
     workers = options.jobs or os.cpu_count() or 1
-    # Workers are not daemons, so that extraction can start its own sandbox process.
-    with _quiet_scheduler(), dask.config.set({"distributed.worker.daemon": False}), LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # no dashboard; health routes on a free port
-        silence_logs=logging.ERROR,
-    ) as cluster, Client(cluster) as client:
+    # Workers are not daemons, so that extraction can start its own sandbox process;
+    # their statistical profiler (for a dashboard we do not start) takes the GIL every 10 ms.
+    settings = {"distributed.worker.daemon": False, "distributed.worker.profile.enabled": False}
+    with (
+        _quiet_scheduler(),
+        dask.config.set(settings),
+        LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={
+                "dashboard_address": "127.0.0.1:0"
+            },  # no dashboard; health routes on a free port
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client
 
 
 @contextmanager
 def _quiet_scheduler() -> Iterator[None]:
-    """Keep the chatter of a scheduler that runs in this process (one line per shuffle) off stderr, unless -vv."""
+    """Keep an in-process scheduler's chatter (a line per shuffle) off stderr, unless -vv."""
     chatty = logging.getLogger("distributed")
     before = chatty.level
     if not log.isEnabledFor(logging.DEBUG):
@@ -118,15 +134,20 @@ def _quiet_scheduler() -> Iterator[None]:
         chatty.setLevel(before)
 
 
-def _check_workers(client: Client) -> None:
+def _check_workers(client: Client, options: ScanOptions) -> None:
     try:
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        client.wait_for_workers(1, timeout=WORKERS_TIMEOUT)
         versions = client.run(_worker_version)
     except TimeoutError as err:
-        raise EngineError(f"the Dask cluster at {client.scheduler.address} has no worker") from err
+        raise EngineError(f"the Dask cluster at {options.scheduler} has no worker") from err
     except ImportError as err:
-        raise EngineError(f"a Dask worker cannot import dedup ({err}); install dedup {__version__} on every worker") from err
-    wrong = sorted(f"{worker} has {version}" for worker, version in versions.items() if version != __version__)
+        raise EngineError(
+            f"a Dask worker cannot import dedup ({err}); "
+            f"install dedup {__version__} on every worker"
+        ) from err
+    wrong = sorted(
+        f"{worker} has {version}" for worker, version in versions.items() if version != __version__
+    )
     if wrong:
         raise EngineError(f"the Dask workers need dedup {__version__}: {'; '.join(wrong)}")
 
@@ -137,58 +158,118 @@ def _worker_version() -> str:
     return version
 
 
-def run(candidates: Sequence[sources.Candidate], skipped: Sequence[sources.Skipped], options: ScanOptions,
-        progress: Progress, client: Client | None = None) -> ScanResult:
-    """Scan the candidates on Dask: with `client`'s cluster, or else on the current Dask scheduler."""
+Stages = Callable[[str], None]
+"""Told each stage's name as it ends: signed, band shuffle, candidates, verified, grouped..."""
+
+
+def run(
+    candidates: Sequence[sources.Candidate],
+    skipped: Sequence[sources.Skipped],
+    options: ScanOptions,
+    progress: Progress,
+    client: Client | None = None,
+    stages: Stages | None = None,
+) -> ScanResult:
+    """Scan the candidates on Dask: on `client`'s cluster, or else on the current Dask scheduler."""
     import dask.dataframe as dd
 
-
+    done = stages or (lambda name: None)
     reader = urls.read if any(urls.is_url(c.path) for c in candidates) else sources.read
     bands = index.bands_for(options.threshold, options.num_perm)
-    table = pd.DataFrame({"path": [c.path for c in candidates], "kind": [c.kind for c in candidates]},
-                         index=pd.RangeIndex(len(candidates), name=frames.ID))
+    table = pd.DataFrame(
+        {"path": [c.path for c in candidates], "kind": [c.kind for c in candidates]},
+        index=pd.RangeIndex(len(candidates), name=frames.ID),
+    )
     listed = dd.from_pandas(table, npartitions=_partitions(len(candidates), client), sort=True)
     meta = frames.signed_frame(np.empty(0, np.int64), [], bands)
     signed = listed.map_partitions(frames.sign_partition, options, reader, meta=meta).persist()
     _follow(signed, client, progress)
     facts = signed[frames.FACTS].compute()
+    done("signed")
 
-    by_a = candidate_edges(signed, bands).persist()
+    rows = signed.map_partitions(frames.band_rows, bands, meta=frames.band_rows(meta, bands))
+    shuffled = _settle(rows.shuffle(on="key", npartitions=signed.npartitions).persist(), client)
+    done("band shuffle")
+    by_a = _settle(candidate_edges(shuffled, signed).persist(), client)
+    del shuffled  # the shuffled rows are released on the workers once bucketed
     candidate_pairs = int(by_a.map_partitions(len, meta=(None, "int64")).compute().sum())
+    done("candidates")
     verified = measure(by_a, signed, options.threshold, options.containment).compute()
+    done("verified")
 
     ids = facts.index.to_numpy(np.int64)[facts["reason"].to_numpy() == ""]
-    documents = [Signed(candidates[n].path, e, k, int(w), _NO_KEYS, _NO_SHINGLES)
-                 for n, e, k, w in zip(ids.tolist(), facts["encoding"].to_numpy()[ids], facts["kind"].to_numpy()[ids],
-                                       facts["words"].to_numpy()[ids], strict=True)]
+    documents = [
+        Signed(candidates[n].path, e, k, int(w), _NO_KEYS, _NO_SHINGLES)
+        for n, e, k, w in zip(
+            ids.tolist(),
+            facts["encoding"].to_numpy()[ids],
+            facts["kind"].to_numpy()[ids],
+            facts["words"].to_numpy()[ids],
+            strict=True,
+        )
+    ]
     clusters = _clusters(verified, ids, [d.words for d in documents], signed)
-    log.info("%d documents, %d candidate pairs, %d verified, %d groups",
-             len(documents), candidate_pairs, len(verified), len(clusters))
-    compared = [compare_group([documents[n].path for n in c.members], options, reader) for c in clusters]
-    lost = [sources.Skipped(candidates[n].path, r, d)
-            for n, r, d in zip(facts.index.tolist(), facts["reason"], facts["detail"], strict=True) if r]
-    return result_of(options, documents, clusters, compared, [*skipped, *lost], candidate_pairs, len(verified))
+    log.info(
+        "%d documents, %d candidate pairs, %d verified, %d groups",
+        len(documents),
+        candidate_pairs,
+        len(verified),
+        len(clusters),
+    )
+    done("grouped")
+    compared = [
+        compare_group([documents[n].path for n in c.members], options, reader) for c in clusters
+    ]
+    done("compared")
+    lost = [
+        sources.Skipped(candidates[n].path, r, d)
+        for n, r, d in zip(facts.index.tolist(), facts["reason"], facts["detail"], strict=True)
+        if r
+    ]
+    return result_of(
+        options, documents, clusters, compared, [*skipped, *lost], candidate_pairs, len(verified)
+    )
 
 
-def candidate_edges(signed: dd.DataFrame, bands: index.Bands) -> dd.DataFrame:
-    """Return the distinct candidate edges, indexed by a, on the partitions of `signed` that hold a."""
+def _settle(frame: dd.DataFrame, client: Client | None) -> dd.DataFrame:
+    """Wait until a persisted frame is computed on the cluster (a persist returns at once)."""
+    if client is not None:
+        from distributed import wait
 
-    rows = signed.map_partitions(frames.band_rows, bands, meta=frames.band_rows(signed._meta, bands))
-    shuffled = rows.shuffle(on="key", npartitions=signed.npartitions)
-    edges = shuffled.map_partitions(frames.bucket_partition, meta=frames.edges_frame(np.empty((0, 2), np.int64)))
+        wait(frame)
+    return frame
+
+
+def candidate_edges(shuffled: dd.DataFrame, signed: dd.DataFrame) -> dd.DataFrame:
+    """Return the distinct candidate edges of shuffled band rows, indexed by a, on a's partition."""
+    edges = shuffled.map_partitions(
+        frames.bucket_partition, meta=frames.edges_frame(np.empty((0, 2), np.int64))
+    )
     by_a = edges.set_index("a", divisions=signed.divisions)
     return by_a.map_partitions(frames.distinct_edges, meta=by_a._meta)
 
 
-def measure(by_a: dd.DataFrame, signed: dd.DataFrame, threshold: float, containment: float) -> dd.DataFrame:
-    """Return the edges whose similarity or containment reaches its threshold, with both measures."""
+def measure(
+    by_a: dd.DataFrame, signed: dd.DataFrame, threshold: float, containment: float
+) -> dd.DataFrame:
+    """Return the edges whose similarity or containment reaches its threshold, with both."""
 
     divisions = list(signed.divisions)
     shingles = signed[[frames.SHINGLES]]
-    by_b = by_a.map_partitions(frames.to_b, meta=frames.to_b(by_a._meta)).set_index("b", divisions=signed.divisions)
+    by_b = by_a.map_partitions(frames.to_b, meta=frames.to_b(by_a._meta)).set_index(
+        "b", divisions=signed.divisions
+    )
     shipped = dd_map(frames.shipped_shingles, by_a, shingles, divisions, meta=frames.shipped_meta())
     shipped = shipped.set_index("anchor", divisions=signed.divisions)
-    return dd_map(frames.verify_partition, by_b, shipped, shingles, threshold, containment, meta=frames.pairs_meta())
+    return dd_map(
+        frames.verify_partition,
+        by_b,
+        shipped,
+        shingles,
+        threshold,
+        containment,
+        meta=frames.pairs_meta(),
+    )
 
 
 def dd_map(func: Any, *args: Any, meta: pd.DataFrame) -> dd.DataFrame:
@@ -200,7 +281,9 @@ def dd_map(func: Any, *args: Any, meta: pd.DataFrame) -> dd.DataFrame:
     return dd.map_partitions(func, *args, meta=meta, align_dataframes=False, enforce_metadata=False)
 
 
-def _clusters(verified: pd.DataFrame, ids: np.ndarray, words: Sequence[int], signed: dd.DataFrame) -> list[groups.Cluster]:
+def _clusters(
+    verified: pd.DataFrame, ids: np.ndarray, words: Sequence[int], signed: dd.DataFrame
+) -> list[groups.Cluster]:
     """Return the groups of the verified pairs over documents numbered in discovery order.
 
     The reference follows `groups.cluster`: most words, ties to the member
@@ -215,18 +298,30 @@ def _clusters(verified: pd.DataFrame, ids: np.ndarray, words: Sequence[int], sig
     for nodes in groups.components(known):
         reference = max(nodes, key=lambda n: (words[n], -n))
         found.append((reference, [reference] + [n for n in nodes if n != reference]))
-    lacking = [(r, n) for r, members in found for n in members[1:] if (min(r, n), max(r, n)) not in known]
+    lacking = [
+        (r, n) for r, members in found for n in members[1:] if (min(r, n), max(r, n)) not in known
+    ]
     if lacking:
         known.update(_measure_pairs(lacking, ids, signed))
     clusters = []
     for reference, members in found:
-        measures = [(1.0, 1.0)] + [known[(min(reference, n), max(reference, n))] for n in members[1:]]
-        clusters.append(groups.Cluster(reference, tuple(members), tuple(m[0] for m in measures),
-                                       tuple(m[1] for m in measures)))
+        measures = [(1.0, 1.0)] + [
+            known[(min(reference, n), max(reference, n))] for n in members[1:]
+        ]
+        clusters.append(
+            groups.Cluster(
+                reference,
+                tuple(members),
+                tuple(m[0] for m in measures),
+                tuple(m[1] for m in measures),
+            )
+        )
     return clusters
 
 
-def _measure_pairs(pairs: Sequence[tuple[int, int]], ids: np.ndarray, signed: dd.DataFrame) -> dict[tuple[int, int], tuple[float, float]]:
+def _measure_pairs(
+    pairs: Sequence[tuple[int, int]], ids: np.ndarray, signed: dd.DataFrame
+) -> dict[tuple[int, int], tuple[float, float]]:
     """Measure document pairs on the workers (both thresholds 0: every pair comes back)."""
     import dask.dataframe as dd
 
@@ -241,9 +336,12 @@ def _measure_pairs(pairs: Sequence[tuple[int, int]], ids: np.ndarray, signed: dd
 
 
 def _partitions(documents: int, client: Client | None) -> int:
-    """Return how many partitions: at most PARTITION_DOCS documents each, a few per worker thread."""
+    """Return how many partitions: at most PARTITION_DOCS documents, a few per worker thread."""
     threads = sum(client.nthreads().values()) if client is not None else os.cpu_count() or 1
-    return max(1, min(documents, max(math.ceil(documents / PARTITION_DOCS), PARTITIONS_PER_WORKER * threads)))
+    return max(
+        1,
+        min(documents, max(math.ceil(documents / PARTITION_DOCS), PARTITIONS_PER_WORKER * threads)),
+    )
 
 
 def _follow(signed: dd.DataFrame, client: Client | None, progress: Progress) -> None:

@@ -11,6 +11,7 @@ documents (one row per hash). Text stays on the worker that read it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,7 +25,13 @@ from dedup.scan import Reader, Signed, sign_batch
 
 ID = "id"
 SHINGLES = "shingles"
-FACTS = ["words", "encoding", "kind", "reason", "detail"]  # what the driver collects of each document
+FACTS = [
+    "words",
+    "encoding",
+    "kind",
+    "reason",
+    "detail",
+]  # what the driver collects of each document
 _I64 = np.dtype(np.int64)
 _U64 = np.dtype(np.uint64)
 _SHINGLE_TYPE = pa.list_(pa.uint32())
@@ -38,19 +45,24 @@ def key_columns(bands: index.Bands) -> list[str]:
 # -- signing: candidates (id, path, kind) -> one row per file ----------------------
 
 
-def sign_partition(candidates: pd.DataFrame, options: ScanOptions, reader: Reader = sources.read) -> pd.DataFrame:
+def sign_partition(
+    candidates: pd.DataFrame, options: ScanOptions, reader: Reader = sources.read
+) -> pd.DataFrame:
     """Read, normalize and sign the files of one partition; the text is dropped here.
 
     A skipped file keeps its row, with its reason, so that every id stays on
     the partition it was given to.
     """
     bands = index.bands_for(options.threshold, options.num_perm)
-    batch = [sources.Candidate(p, k) for p, k in zip(candidates["path"], candidates["kind"], strict=True)]
+    batch = [
+        sources.Candidate(p, k) for p, k in zip(candidates["path"], candidates["kind"], strict=True)
+    ]
     return signed_frame(candidates.index.to_numpy(_I64), sign_batch(batch, options, reader), bands)
 
 
-def signed_frame(ids: npt.NDArray[np.int64], signed: Sequence[Signed | sources.Skipped],
-                 bands: index.Bands) -> pd.DataFrame:
+def signed_frame(
+    ids: npt.NDArray[np.int64], signed: Sequence[Signed | sources.Skipped], bands: index.Bands
+) -> pd.DataFrame:
     """Return the signed frame of documents `ids`: their facts, shingles and band keys."""
     words, encoding, kind, reason, detail = [], [], [], [], []
     keys = np.zeros((len(signed), bands.bands), dtype=np.uint64)
@@ -71,25 +83,29 @@ def signed_frame(ids: npt.NDArray[np.int64], signed: Sequence[Signed | sources.S
         detail.append("")
         keys[n] = item.keys
         sets.append(item.shingles)
-    frame = pd.DataFrame(
-        {"words": np.array(words, dtype=np.int64), "encoding": encoding, "kind": kind, "reason": reason,
-         "detail": detail, SHINGLES: _shingle_column(sets)},
-        index=pd.Index(ids, name=ID),
-    )
-    for name, column in zip(key_columns(bands), keys.T, strict=True):
-        frame[name] = column
-    return frame
+    columns: dict[str, Any] = {
+        "words": np.array(words, dtype=np.int64),
+        "encoding": encoding,
+        "kind": kind,
+        "reason": reason,
+        "detail": detail,
+        SHINGLES: _shingle_column(sets),
+    }
+    columns.update(zip(key_columns(bands), keys.T, strict=True))
+    return pd.DataFrame(columns, index=pd.Index(ids, name=ID))
 
 
 def _shingle_column(sets: Sequence[U32]) -> pd.arrays.ArrowExtensionArray:
     offsets = np.zeros(len(sets) + 1, dtype=np.int32)
     np.cumsum([len(s) for s in sets], out=offsets[1:])
     values = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
-    return pd.arrays.ArrowExtensionArray(pa.ListArray.from_arrays(pa.array(offsets), pa.array(values)))
+    return pd.arrays.ArrowExtensionArray(
+        pa.ListArray.from_arrays(pa.array(offsets), pa.array(values))
+    )
 
 
 def shingle_sets(column: pd.Series) -> tuple[npt.NDArray[np.int64], U32]:
-    """Return (offsets, values) of a shingle column: row n's set is values[offsets[n]:offsets[n + 1]]."""
+    """Return (offsets, values) of a shingle column: row n is values[offsets[n]:offsets[n + 1]]."""
     lists = pa.chunked_array(column.array.__arrow_array__()).combine_chunks()
     if len(lists) == 0:
         return np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint32)
@@ -104,11 +120,13 @@ def band_rows(signed: pd.DataFrame, bands: index.Bands) -> pd.DataFrame:
     """Return one row per (document, band) of the documents with words: key, band, id."""
     keyed = signed[(signed["reason"] == "") & (signed["words"] > 0)]
     keys = keyed[key_columns(bands)].to_numpy(dtype=np.uint64)
-    return pd.DataFrame({
-        "key": keys.ravel(),
-        "band": np.tile(np.arange(bands.bands, dtype=np.int16), len(keyed)),
-        ID: np.repeat(keyed.index.to_numpy(_I64), bands.bands),
-    })
+    return pd.DataFrame(
+        {
+            "key": keys.ravel(),
+            "band": np.tile(np.arange(bands.bands, dtype=np.int16), len(keyed)),
+            ID: np.repeat(keyed.index.to_numpy(_I64), bands.bands),
+        }
+    )
 
 
 def bucket_partition(rows: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +140,14 @@ def bucket_partition(rows: pd.DataFrame) -> pd.DataFrame:
     ids = rows[ID].to_numpy(dtype=np.int64)
     order = np.argsort(band, kind="stable")
     cuts = np.flatnonzero(np.diff(band[order])) + 1
-    found = [index.bucket_edges(keys[part], ids[part]) for part in np.split(order, cuts) if len(part)]
-    edges = index.unique_edges(np.concatenate(found)) if found else index.unique_edges(np.empty((0, 2), np.int64))
+    found = [
+        index.bucket_edges(keys[part], ids[part]) for part in np.split(order, cuts) if len(part)
+    ]
+    edges = (
+        index.unique_edges(np.concatenate(found))
+        if found
+        else index.unique_edges(np.empty((0, 2), np.int64))
+    )
     return edges_frame(edges)
 
 
@@ -134,7 +158,9 @@ def edges_frame(edges: index.Edges) -> pd.DataFrame:
 
 def distinct_edges(by_a: pd.DataFrame) -> pd.DataFrame:
     """Drop repeated edges of a partition indexed by a (an edge found in several bands)."""
-    edges = index.unique_edges(np.stack([by_a.index.to_numpy(_I64), by_a["b"].to_numpy(_I64)], axis=1))
+    edges = index.unique_edges(
+        np.stack([by_a.index.to_numpy(_I64), by_a["b"].to_numpy(_I64)], axis=1)
+    )
     return pd.DataFrame({"b": edges[:, 1]}, index=pd.Index(edges[:, 0], name="a"))
 
 
@@ -148,12 +174,14 @@ def partition_of(ids: npt.NDArray[np.int64], divisions: Sequence[int]) -> npt.ND
 
 
 def to_b(by_a: pd.DataFrame) -> pd.DataFrame:
-    """Return the edges of a partition indexed by a as plain columns a, b, for the move to b's partition."""
+    """Return a partition's edges (indexed by a) as columns a, b, for the move to b's partition."""
     return pd.DataFrame({"a": by_a.index.to_numpy(_I64), "b": by_a["b"].to_numpy(_I64)})
 
 
-def shipped_shingles(by_a: pd.DataFrame, signed: pd.DataFrame, divisions: Sequence[int]) -> pd.DataFrame:
-    """Return a's shingle hashes, one row each, addressed to every partition that holds one of a's partners.
+def shipped_shingles(
+    by_a: pd.DataFrame, signed: pd.DataFrame, divisions: Sequence[int]
+) -> pd.DataFrame:
+    """Return a's shingle hashes, a row each, addressed to each partition holding a partner of a.
 
     The row's `anchor` is the first id of the receiving partition, so that a
     shuffle on the signed frame's divisions delivers it there; a hub linked to
@@ -161,26 +189,35 @@ def shipped_shingles(by_a: pd.DataFrame, signed: pd.DataFrame, divisions: Sequen
     """
     if len(by_a) == 0:
         return shipped_meta()
-    anchors = np.asarray(divisions, dtype=np.int64)[partition_of(by_a["b"].to_numpy(_I64), divisions)]
+    anchors = np.asarray(divisions, dtype=np.int64)[
+        partition_of(by_a["b"].to_numpy(_I64), divisions)
+    ]
     sent = np.unique(np.stack([by_a.index.to_numpy(_I64), anchors], axis=1), axis=0)
     offsets, values = shingle_sets(signed[SHINGLES])
     at = signed.index.get_indexer(sent[:, 0])
     starts, lengths = offsets[at], offsets[at + 1] - offsets[at]
-    return pd.DataFrame({
-        "anchor": np.repeat(sent[:, 1], lengths),
-        "a": np.repeat(sent[:, 0], lengths),
-        "shingle": values[_ranges(starts, lengths)],
-    })
+    return pd.DataFrame(
+        {
+            "anchor": np.repeat(sent[:, 1], lengths),
+            "a": np.repeat(sent[:, 0], lengths),
+            "shingle": values[_ranges(starts, lengths)],
+        }
+    )
 
 
 def shipped_meta() -> pd.DataFrame:
     """Return an empty frame shaped like `shipped_shingles`."""
-    return pd.DataFrame({"anchor": np.empty(0, np.int64), "a": np.empty(0, np.int64),
-                         "shingle": np.empty(0, np.uint32)})
+    return pd.DataFrame(
+        {
+            "anchor": np.empty(0, np.int64),
+            "a": np.empty(0, np.int64),
+            "shingle": np.empty(0, np.uint32),
+        }
+    )
 
 
 def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """Return the concatenation of range(start, start + length) for each pair, without a Python loop."""
+    """Return the concatenation of range(start, start + length) for each pair, vectorised."""
     total = int(lengths.sum())
     if total == 0:
         return np.empty(0, dtype=np.int64)
@@ -188,9 +225,14 @@ def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> np
     return np.repeat(starts - (ends - lengths), lengths) + np.arange(total, dtype=np.int64)
 
 
-def verify_partition(by_b: pd.DataFrame, shipped: pd.DataFrame, signed: pd.DataFrame,
-                     threshold: float, containment: float) -> pd.DataFrame:
-    """Verify the edges that end in this partition with `groups.verify`, a's shingles shipped, b's local.
+def verify_partition(
+    by_b: pd.DataFrame,
+    shipped: pd.DataFrame,
+    signed: pd.DataFrame,
+    threshold: float,
+    containment: float,
+) -> pd.DataFrame:
+    """Verify the edges ending here with `groups.verify`: a's shingles came, b's are here.
 
     With both thresholds 0 every edge is kept: its measures only.
     """
@@ -208,16 +250,18 @@ def verify_partition(by_b: pd.DataFrame, shipped: pd.DataFrame, signed: pd.DataF
 
     edges = zip(by_b["a"].to_numpy(_I64).tolist(), by_b.index.to_numpy(_I64).tolist(), strict=True)
     found = groups.verify(edges, shingles, threshold, containment)
-    return pd.DataFrame({
-        "a": np.array([p.a for p in found], dtype=np.int64),
-        "b": np.array([p.b for p in found], dtype=np.int64),
-        "similarity": np.array([p.similarity for p in found], dtype=np.float64),
-        "containment": np.array([p.containment for p in found], dtype=np.float64),
-    })
+    return pd.DataFrame(
+        {
+            "a": np.array([p.a for p in found], dtype=np.int64),
+            "b": np.array([p.b for p in found], dtype=np.int64),
+            "similarity": np.array([p.similarity for p in found], dtype=np.float64),
+            "containment": np.array([p.containment for p in found], dtype=np.float64),
+        }
+    )
 
 
 def _shipped_sets(shipped: pd.DataFrame) -> tuple[dict[int, int], list[U32]]:
-    """Return the shipped shingle sets: a -> position, and the sorted sets (arrival order is not kept)."""
+    """Return the shipped sets: a -> position, and the sets, sorted (arrival order is not kept)."""
     a = shipped["a"].to_numpy(_I64)
     shingle = shipped["shingle"].to_numpy(np.uint32)
     order = np.lexsort((shingle, a))
@@ -229,5 +273,11 @@ def _shipped_sets(shipped: pd.DataFrame) -> tuple[dict[int, int], list[U32]]:
 
 def pairs_meta() -> pd.DataFrame:
     """Return an empty frame shaped like `verify_partition`'s."""
-    return pd.DataFrame({"a": np.empty(0, np.int64), "b": np.empty(0, np.int64),
-                         "similarity": np.empty(0, np.float64), "containment": np.empty(0, np.float64)})
+    return pd.DataFrame(
+        {
+            "a": np.empty(0, np.int64),
+            "b": np.empty(0, np.int64),
+            "similarity": np.empty(0, np.float64),
+            "containment": np.empty(0, np.float64),
+        }
+    )

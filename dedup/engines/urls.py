@@ -1,11 +1,12 @@
-"""Sources beyond the local disk: fsspec URLs (s3://, gs://, file://, …), listed on the driver, read on the workers.
+"""Sources beyond the local disk: fsspec URLs (s3://, gs://, file://, …).
 
 A URL's folder is walked with the same rules as a local folder (hidden
 names, --include, --exclude, --max-bytes, supported suffixes) and its files
 are reported as the user spelled the URL, with the relative path appended.
-The bytes of one file are fetched where the file is signed and decoded by
-`sources.read` itself (through a private temporary file), so that a remote
-file is decoded, extracted and skipped exactly as a local one.
+The URL is listed on the driver; a file's bytes are fetched on the worker
+that signs it and decoded by `sources.read` itself (through a private
+temporary file), so that a remote file is decoded, extracted and skipped
+exactly as a local one.
 """
 
 from __future__ import annotations
@@ -46,13 +47,21 @@ def discover(url: str, options: ScanOptions) -> Iterator[sources.Candidate | sou
             for name in sorted(dirs):
                 rel = f"{rel_dir}{name}"
                 if name.startswith(".") and not options.hidden:
-                    yield sources.Skipped(f"{base}/{rel}", "hidden", "hidden folder (use --hidden to scan it)")
+                    yield sources.Skipped(
+                        f"{base}/{rel}", "hidden", "hidden folder (use --hidden to scan it)"
+                    )
                     del dirs[name]
                 elif _matches(rel, name, options.exclude):
                     yield sources.Skipped(f"{base}/{rel}", "excluded", "folder matches --exclude")
                     del dirs[name]
             for name in sorted(files):
-                yield _classify(f"{base}/{rel_dir}{name}", f"{rel_dir}{name}", files[name], options, explicit=False)
+                yield _classify(
+                    f"{base}/{rel_dir}{name}",
+                    f"{rel_dir}{name}",
+                    files[name],
+                    options,
+                    explicit=False,
+                )
     except OSError as err:
         raise SourceError(f"cannot list {url}: {err}") from err
 
@@ -66,7 +75,9 @@ def read(candidate: sources.Candidate, options: ScanOptions) -> sources.Document
         fs, path = _filesystem(url)
         size = fs.size(path)
         if size is not None and size > options.max_bytes:
-            return sources.Skipped(url, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}")
+            return sources.Skipped(
+                url, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}"
+            )
         data = fs.cat_file(path, start=0, end=options.max_bytes + 1)
     except FileNotFoundError as err:
         return sources.Skipped(url, "vanished", str(err) or "no longer there")
@@ -89,7 +100,10 @@ def _filesystem(url: str) -> tuple[Any, str]:
         raise SourceError(f"{url}: URLs need fsspec: pip install 'dedup[dask]'") from err
     try:
         return fsspec.core.url_to_fs(url)
-    except (ImportError, ValueError) as err:  # ImportError: the protocol's backend (s3fs, gcsfs, …) is missing
+    except (
+        ImportError,
+        ValueError,
+    ) as err:  # ImportError: the protocol's backend (s3fs, gcsfs, …) is missing
         raise SourceError(f"{url}: {err}") from err
 
 
@@ -99,8 +113,9 @@ def _relative(root: str, dirpath: str) -> str:
     return "" if rel == "." else f"{rel}/"
 
 
-def _classify(url: str, rel: str, info: dict[str, Any], options: ScanOptions,
-              explicit: bool) -> sources.Candidate | sources.Skipped:
+def _classify(
+    url: str, rel: str, info: dict[str, Any], options: ScanOptions, explicit: bool
+) -> sources.Candidate | sources.Skipped:
     name = PurePosixPath(rel).name
     if not explicit:
         if name.startswith(".") and not options.hidden:
@@ -111,11 +126,15 @@ def _classify(url: str, rel: str, info: dict[str, Any], options: ScanOptions,
             return sources.Skipped(url, "not-included", "matches no --include pattern")
     size = info.get("size")
     if size is not None and size > options.max_bytes:
-        return sources.Skipped(url, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}")
+        return sources.Skipped(
+            url, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}"
+        )
     suffix = PurePosixPath(name).suffix.lower()
     kind = sources.TEXT_KINDS.get(suffix) or sources.EXTRACTED_KINDS.get(suffix)
     if kind is None:
-        return sources.Skipped(url, "unsupported", f"unsupported file type {suffix or '(no extension)'}")
+        return sources.Skipped(
+            url, "unsupported", f"unsupported file type {suffix or '(no extension)'}"
+        )
     return sources.Candidate(url, kind)
 
 
