@@ -7,7 +7,7 @@ measures, for each:
 
 * wall time, and CPU time (user + system of the process and every child it waited for);
 * peak memory: the highest sum of the resident set sizes of the process and all
-  its children, polled every 20-50 ms (a fork's shared pages count once per process);
+  its children, polled every 20-250 ms (a fork's shared pages count once per process);
 * precision and recall of the near-duplicate pairs it reports against the planted
   groups of ``truth.jsonl``.  Pairs are compared after transitive closure: a tool's
   pairs are merged into connected components (dedup reports components already),
@@ -42,6 +42,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -149,7 +150,7 @@ def measure(tool: str, command: list[str], stdout_path: Path) -> Run:
                 break
             peak = max(peak, _tree_rss(proc))
             time.sleep(interval)
-            interval = min(0.05, interval * 1.1)
+            interval = min(0.25, interval * 1.1)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     return Run(
@@ -272,6 +273,33 @@ def dedup_state() -> dict:
         "dirty": bool(git("status", "--porcelain", "--", "dedup")),
         "code_sha256": digest.hexdigest()[:12],
     }
+
+
+def startup_times(repeat: int) -> dict:
+    """Return median wall and CPU times of `dedup --help` and `dedup scan samples/ -q`."""
+    exe = shutil.which("dedup", path=os.path.dirname(sys.executable)) or "dedup"
+    samples = BENCH.parent / "samples"
+    commands = {
+        "dedup --help": [exe, "--help"],
+        "dedup scan samples/ -q": [exe, "scan", str(samples), "-q"],
+    }
+    times = {}
+    for name, command in commands.items():
+        walls, cpus = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _pid, _status, usage = os.wait4(child.pid, 0)
+            child.returncode = 0  # reaped by wait4
+            walls.append(time.perf_counter() - started)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+        times[name] = {
+            "median_s": statistics.median(walls),
+            "median_cpu_s": statistics.median(cpus),
+            "runs_s": [round(w, 3) for w in walls],
+            "load": os.getloadavg()[0],
+        }
+    return times
 
 
 def machine() -> dict:
@@ -411,7 +439,10 @@ def table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
-        "--n", type=int, action="append", help="documents in the corpus (repeatable; default 10000)"
+        "--n",
+        type=int,
+        action="append",
+        help="documents in the corpus (repeatable; default 10000; 0: none)",
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
@@ -427,6 +458,13 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-build", action="store_true", help="use the corpus in bench/data as it is"
     )
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; the fastest counts")
+    ap.add_argument(
+        "--startup",
+        type=int,
+        default=5,
+        metavar="RUNS",
+        help="also time `dedup --help` and `dedup scan samples/ -q` RUNS times each (0: no)",
+    )
     ap.add_argument("--json", type=Path, default=None, help="also write all figures to this file")
     args = ap.parse_args(argv)
     requested = {t.strip() for t in args.tools.split(",") if t.strip()}
@@ -439,7 +477,17 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python bench/speed.py " + " ".join(argv or sys.argv[1:]),
         "results": [],
     }
-    for n in args.n or [10_000]:
+    if args.startup:
+        results["startup"] = startup_times(args.startup)
+        for name, t in results["startup"].items():
+            runs = ", ".join(f"{w:.2f}" for w in t["runs_s"])
+            print(
+                f"{name}: median {t['median_s']:.3f} s wall, {t['median_cpu_s']:.3f} s CPU "
+                f"(runs: {runs}; load {t['load']:.1f})",
+                flush=True,
+            )
+        print(flush=True)
+    for n in [n for n in args.n or [10_000] if n > 0]:
         result = bench_one(n, args)
         results["results"].append(result)
         print(table(result) + "\n", flush=True)

@@ -176,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if wall is not None:
         print(f"wall time under py-spy: {wall:,.1f} s")
+        from speed import dedup_state  # bench/ is this script's folder, first on sys.path
+
+        state = dedup_state()
+        dirty = " + uncommitted changes" if state["dirty"] else ""
+        print(f"dedup profiled: commit {state['commit']}{dirty}, code {state['code_sha256']}")
     return 0
 
 
