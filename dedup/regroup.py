@@ -53,10 +53,15 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
         seeds |= set(held) | {p.a for p in pairs}
     if not seeds:
         return
-    more = tx.load_groups(tx.groups_of(seeds))
-    tx.delete_groups([g.id for g in more])
-    before += more
-    found = _regroup(tx, seeds | {m.doc for g in more for m in g.members}, before, held)
+    nodes: set[int] = set()
+    while seeds:  # close over groups and pairs: a stored pair never leaves its group, but be sure
+        more = tx.load_groups(tx.groups_of(seeds))
+        tx.delete_groups([g.id for g in more])
+        before += more
+        nodes |= seeds | {m.doc for g in more for m in g.members}
+        edges = tx.pairs_touching(nodes)
+        seeds = {d for edge in edges for d in edge} - nodes
+    found = _regroup(tx, edges, before, held)
     tx.add_groups(found)
     previous = {g.id: (g.reference, {m.doc for m in g.members}) for g in before}
     tally.groups_changed.update(g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members}))
@@ -70,8 +75,11 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
     their keys, the smallest stored id under that key: a bucket is a star
     around its smallest id, as in a scan without an index.
     """
-    keyed = [n for n, d in enumerate(documents) if d.words]
-    keys = np.array([documents[n].keys for n in keyed], dtype=np.uint64).reshape(len(keyed), -1)
+    keyed = [n for n, d in enumerate(documents) if d.words]  # a document without words pairs with nothing
+    if not keyed:
+        tx.add_documents(first, documents, scan_id)
+        return []
+    keys = np.stack([documents[n].keys for n in keyed]).astype(np.uint64)
     ids = np.array(keyed, dtype=np.int64) + first
     centers = tx.band_centers(keys)
     tx.add_documents(first, documents, scan_id)
@@ -92,15 +100,15 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
     return pairs
 
 
-def _regroup(tx: Transaction, nodes: set[int], before: Sequence[StoredGroup],
+def _regroup(tx: Transaction, edges: list[tuple[int, int]], before: Sequence[StoredGroup],
              held: dict[int, fingerprint.U32]) -> list[StoredGroup]:
-    """Return the groups of `nodes`: the connected components of their stored pairs.
+    """Return the groups that the stored pairs `edges` make: their connected components.
 
     A group keeps the id of the old group it shares most members with (the
     largest new group chooses first); a member keeps its measures and cached
     discrepancies when its reference is the same as before.
     """
-    components = groups.components(tx.pairs_touching(nodes))
+    components = groups.components(edges)
     if not components:
         return []
     info = tx.words_and_paths({n for c in components for n in c})

@@ -268,3 +268,14 @@ def test_file_names_that_are_not_utf8_are_kept_and_reported(run: Run, tmp_path: 
     os.remove(odd)
     second = scan(run, str(docs), "--index", index)
     assert second["index"]["removed"] == [{"path": os.fsdecode(odd), "reason": "gone", "group": 1}]
+
+
+def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    corpus(docs, 3, 1)
+    scan(run, str(docs), "--index", index)
+    (docs / "00" / "dashes.txt").write_text("--- *** ---\n")  # text, but no word to shingle
+    (docs / "00" / "more-dashes.txt").write_text("--- *** ---\n")
+    report = scan(run, str(docs), "--index", index)
+    assert sorted(Path(c["path"]).name for c in report["index"]["new"]) == ["dashes.txt", "more-dashes.txt"]
+    assert all(c["group"] is None for c in report["index"]["new"])

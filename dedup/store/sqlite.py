@@ -47,13 +47,17 @@ class SQLiteStore(SQLStore):
     @contextmanager
     def write(self) -> Iterator[SQLiteStore]:
         """Yield the store inside a write transaction (SQLite's write lock, taken at once)."""
-        self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+            except BaseException:
+                if self._conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            raise StoreError(f"the index {self._path} failed: {err}") from err
 
     @contextmanager
     def read(self) -> Iterator[SQLiteStore]:
