@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import fnmatch
 import logging
 import os
@@ -72,14 +73,20 @@ def _walk(root: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
     seen_dirs: set[tuple[int, int]] = set()
 
     def onerror(err: OSError) -> None:
-        skipped.append(Skipped(err.filename or root, "unreadable", _os_reason(err)))
+        reason = "vanished" if isinstance(err, FileNotFoundError) else "unreadable"
+        skipped.append(Skipped(err.filename or root, reason, _os_reason(err)))
 
     skipped: list[Skipped] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=options.follow_symlinks):
         yield from skipped
         skipped.clear()
         if options.follow_symlinks:
-            st = os.stat(dirpath)
+            try:
+                st = os.stat(dirpath)
+            except OSError as err:  # gone since it was listed
+                yield Skipped(dirpath, "vanished", _os_reason(err))
+                dirnames[:] = filenames[:] = []
+                continue
             if (st.st_dev, st.st_ino) in seen_dirs:
                 yield Skipped(dirpath, "symlink-loop", "folder already scanned through another link")
                 dirnames[:] = []
@@ -122,8 +129,11 @@ def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Cand
             return Skipped(path, "symlink", "symbolic link not followed (use --follow-symlinks)")
         try:
             st = os.stat(path)
+        except FileNotFoundError:
+            return Skipped(path, "unreadable", "broken symbolic link: its target does not exist")
         except OSError as err:
-            return Skipped(path, "symlink-loop" if err.errno == 40 else "unreadable", _os_reason(err))
+            reason = "symlink-loop" if err.errno == errno.ELOOP else "unreadable"
+            return Skipped(path, reason, _os_reason(err))
     if not stat.S_ISREG(st.st_mode):
         return Skipped(path, "special-file", "not a regular file (FIFO, socket or device); never opened")
     suffix = PurePath(name).suffix.lower()
@@ -141,16 +151,9 @@ def _matches(rel: str, name: str, patterns: Sequence[str]) -> bool:
 def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
     """Read and decode one file; every failure becomes a `Skipped` with its reason."""
     path = candidate.path
-    try:
-        size = os.stat(path).st_size
-        if size > options.max_bytes:
-            return Skipped(path, "too-large", f"{size} bytes, over --max-bytes {options.max_bytes}")
-        with open(path, "rb") as fh:
-            data = fh.read(options.max_bytes + 1)
-    except FileNotFoundError as err:
-        return Skipped(path, "vanished", _os_reason(err))
-    except OSError as err:
-        return Skipped(path, "unreadable", _os_reason(err))
+    data = _read_bytes(path, options)
+    if isinstance(data, Skipped):
+        return data
     if len(data) > options.max_bytes:
         return Skipped(path, "too-large", f"grew over --max-bytes {options.max_bytes} while read")
     if candidate.kind in EXTRACTED_KINDS.values():
@@ -162,6 +165,48 @@ def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
     if not text.strip():
         return Skipped(path, "empty", "no text in the file")
     return Document(path, text, encoding, candidate.kind)
+
+
+# The walk saw a regular file, but reading comes later and the folder may have changed since:
+# O_NONBLOCK keeps a FIFO that took the file's place from blocking the scan, O_NOCTTY a
+# terminal from becoming ours, and O_NOFOLLOW (unless following) a link from being followed.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _read_bytes(path: str, options: ScanOptions) -> bytes | Skipped:
+    """Read up to max_bytes + 1 bytes of a file, if it still is the regular file the walk found."""
+    try:
+        st = os.stat(path) if options.follow_symlinks else os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return _changed_kind(path, st.st_mode)
+        if st.st_size > options.max_bytes:
+            detail = f"{st.st_size} bytes, over --max-bytes {options.max_bytes}"
+            return Skipped(path, "too-large", detail)
+        flags = _OPEN_FLAGS | (0 if options.follow_symlinks else _NOFOLLOW)
+        with open(os.open(path, flags), "rb") as fh:
+            now = os.fstat(fh.fileno())
+            if not stat.S_ISREG(now.st_mode):
+                return _changed_kind(path, now.st_mode)
+            if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
+                return Skipped(path, "vanished", "replaced by another file while the scan ran")
+            return fh.read(options.max_bytes + 1)
+    except FileNotFoundError as err:
+        return Skipped(path, "vanished", _os_reason(err))
+    except OSError as err:
+        if err.errno == errno.ELOOP and not options.follow_symlinks:
+            return _changed_kind(path, stat.S_IFLNK)
+        return Skipped(path, "unreadable", _os_reason(err))
+
+
+def _changed_kind(path: str, mode: int) -> Skipped:
+    """Name what a file that was regular when found has become."""
+    if stat.S_ISLNK(mode):
+        return Skipped(path, "symlink", "became a symbolic link during the scan; not followed")
+    if stat.S_ISDIR(mode):
+        return Skipped(path, "vanished", "became a folder during the scan")
+    detail = "became a special file (FIFO, socket or device) during the scan; never opened"
+    return Skipped(path, "special-file", detail)
 
 
 def _extracted(path: str, data: bytes, kind: str) -> Document | Skipped:
