@@ -1,0 +1,115 @@
+"""Properties of the normalizer and the differ on arbitrary Unicode (hypothesis).
+
+tests/test_properties.py checks the normalizer on layout-like text; here the
+input is anything a decoded file can hold (every code point but surrogates),
+including controls, escapes, bidi marks, combining marks and characters whose
+case folding or composition changes their length, and the differ is checked to
+be symmetric: comparing B with A reports what comparing A with B reports, mirrored.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedup.differ import Version, compare
+from dedup.normalize import normalize, normalize_text
+
+# Everything a decoded document may contain: no surrogates (no decoder produces them).
+ANY_CHAR = st.characters(exclude_categories=["Cs"])
+TRICKY = st.sampled_from(
+    [
+        *("\x00", "\x07", "\x08", "\x1b", "\x1b[31m", "\x1b]0;t\x07", "\x7f", "\x85", "\x9b"),
+        *("\t", "\n", "\r", "\r\n", "\x0b", "\x0c", "\u2028", "\u2029", "\u00a0", "\u00ad"),
+        *("\u200b", "\u200d", "\u202e", "\u2066", "\ufeff", "\ufffe"),
+        *("\u0301", "e\u0301", "\u0345", "\u1100\u1161", "ﬁ", "ﬃ", "ß", "İ", "ǅ", "ﬆ"),
+        *("„", "“", "’", "«", "-", "- ", "-\n", "‐", "–", ".", ",", ":", "/", "'", '"'),
+        *("[bold]", "[/]", "٣", "²", "⅓", "\U0001f600", "\U00010400"),
+        *("und", "Mail", "Dr.", " ", "  "),
+    ]
+)
+WORD = st.sampled_from(
+    [
+        *("the", "harbour", "board", "met", "on", "Tuesday", "27.", "August", "2019", "repairs"),
+        *("pier", "Ruth", "Alder", "said", "work", "would", "start", "Darmstadt", "Darmstadts"),
+        *("gewonnen", "gewonnenen", "4,2", "4,5", "Millionen", "Euro", "und", "oder", "E-Mail"),
+        *("Wissens-", "über"),
+    ]
+)
+PIECE = st.one_of(
+    st.text(ANY_CHAR, min_size=1, max_size=3), TRICKY, WORD, WORD.map(lambda w: w + " ")
+)
+TEXT = st.lists(PIECE, max_size=60).map("".join)
+ARBITRARY = st.text(ANY_CHAR, max_size=200)
+
+# What the normalizer may not leave behind: controls but newline, C1, bidi and invisible marks.
+UNSAFE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT))
+def test_normalizing_arbitrary_unicode_is_idempotent(raw: str) -> None:
+    once = normalize_text(raw)
+    assert normalize_text(once) == once
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT))
+def test_normalized_text_holds_no_control_bidi_or_invisible_character(raw: str) -> None:
+    assert not UNSAFE.findall(normalize_text(raw))
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT))
+def test_every_clean_position_maps_back_into_the_raw_text_in_order(raw: str) -> None:
+    normalized = normalize(raw)
+    offsets = [normalized.raw_offset(i) for i in range(len(normalized.text) + 1)]
+    assert all(0 <= o <= len(raw) for o in offsets)
+    assert offsets == sorted(offsets)
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT))
+def test_a_text_compared_with_itself_has_no_discrepancy(raw: str) -> None:
+    assert compare(Version.of("a.txt", raw), Version.of("b.txt", raw)) == []
+
+
+def mutate(draw: st.DrawFn, text: str) -> str:
+    """Another version of `text`: pieces deleted, inserted or replaced."""
+    pieces = re.findall(r"\S+|\s+", text)
+    for _ in range(draw(st.integers(0, 4))):
+        at = draw(st.integers(0, len(pieces)))
+        match draw(st.sampled_from(["delete", "insert", "replace"])):
+            case "delete" if at < len(pieces):
+                del pieces[at]
+            case "insert":
+                pieces.insert(at, draw(PIECE))
+            case "replace" if at < len(pieces):
+                pieces[at] = draw(PIECE)
+    return "".join(pieces)
+
+
+@st.composite
+def two_versions(draw: st.DrawFn) -> tuple[str, str]:
+    a = draw(st.one_of(TEXT, ARBITRARY))
+    b = draw(st.one_of(st.just(mutate(draw, a)), TEXT, ARBITRARY))
+    return a, b
+
+
+@SETTINGS
+@given(two_versions())
+def test_every_discrepancy_names_text_that_differs(texts: tuple[str, str]) -> None:
+    """No empty discrepancy: one side has text, and changed text differs from its counterpart."""
+    a, b = Version.of("a.txt", texts[0]), Version.of("b.txt", texts[1])
+    for d in compare(a, b):
+        assert d.a_text or d.b_text
+        assert (d.kind == "added") == (not d.a_text)
+        assert (d.kind == "removed") == (not d.b_text)
+        if d.kind in {"changed", "moved"}:
+            assert d.a_text and d.b_text
+        if d.kind == "changed":
+            assert d.a_text != d.b_text
