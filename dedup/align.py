@@ -122,11 +122,23 @@ class Move:
 
 
 def hunks(a: Side, b: Side) -> tuple[list[Hunk], list[Move]]:
-    """Return the hunks between `a` and `b`, and the moved passages taken out of them."""
+    """Return the hunks between `a` and `b`, and the moved passages taken out of them.
+
+    An LCS can tie ("alpha beta" against "beta alpha"); the texts are always
+    aligned in one order and the result mirrored, so that comparing B with A
+    reports exactly what comparing A with B reports, the other way round.
+    """
+    if b.keys < a.keys:
+        found, moves = hunks(b, a)
+        return [_mirror(h) for h in found], [Move(_mirror(m.added), _mirror(m.removed)) for m in moves]
     found = [h for h in _align(a, b) if not _layout_only(a, b, h)]
     found = _merge([_slide(h, n, found, a, b) for n, h in enumerate(found)], a, b)
     moves = _pair_moves(found, a, b)
     return _sentences(found, a, b), moves
+
+
+def _mirror(h: Hunk) -> Hunk:
+    return Hunk(h.b0, h.b1, h.a0, h.a1, h.sentence)
 
 
 def _align(a: Side, b: Side) -> list[Hunk]:
@@ -252,7 +264,7 @@ def _pair_moves(found: list[Hunk], a: Side, b: Side) -> list[Move]:
 
 
 def _sentences(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
-    """Collapse a run of sentences in which most words changed into one sentence hunk."""
+    """Collapse a run of sentences in which most words changed, on both sides, into one sentence hunk."""
     out: list[Hunk] = []
     i = 0
     while i < len(found):
@@ -261,17 +273,16 @@ def _sentences(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
             out.append(h)
             i += 1
             continue
-        s0, s1 = a.sentence_of(h.a0)
-        j, changed, last = i, 0, h
-        while j < len(found) and s0 <= found[j].a0 < s1:
+        (s0, s1), (t0, t1) = a.sentence_of(h.a0), b.sentence_of(h.b0)
+        j, changed = i, 0
+        while j < len(found) and (s0 <= found[j].a0 < s1 or t0 <= found[j].b0 < t1):
             last = found[j]
-            changed += a.count_words(last.a0, last.a1)
-            s1 = max(s1, a.sentence_of(max(last.a1 - 1, last.a0))[1])
+            changed += a.count_words(last.a0, last.a1) + b.count_words(last.b0, last.b1)
+            s1 = max(s1, last.a1, a.sentence_of(max(last.a1 - 1, last.a0))[1])
+            t1 = max(t1, last.b1, b.sentence_of(max(last.b1 - 1, last.b0))[1])
             j += 1
-        if changed >= 4 and changed * 2 >= a.count_words(s0, s1):
-            t0 = b.sentence_of(h.b0)[0]
-            t1 = b.sentence_of(max(last.b1 - 1, last.b0))[1]
-            out.append(Hunk(s0, s1, min(t0, h.b0), max(t1, last.b1), sentence=True))
+        if changed >= 8 and changed * 2 >= a.count_words(s0, s1) + b.count_words(t0, t1):
+            out.append(Hunk(min(s0, h.a0), s1, min(t0, h.b0), t1, sentence=True))
             i = j
         else:
             out.append(h)

@@ -236,9 +236,9 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def language(text: str) -> str:
-    """Return "de" or "en", by which language's function words are more frequent."""
-    words = [w.lower() for w in _WORD.findall(text[:5000])]
+def language(*texts: str) -> str:
+    """Return "de" or "en", by which language's function words are more frequent in the texts' openings."""
+    words = [w.lower() for text in texts for w in _WORD.findall(text[:2500])]
     german = sum(1 for w in words if w in _GERMAN)
     english = sum(1 for w in words if w in _ENGLISH)
     return "de" if german > english else "en"

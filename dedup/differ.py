@@ -95,7 +95,7 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     """Return the discrepancies of version `b` against the reference `a`."""
     sa, sb = align.side(a.normalized.text), align.side(b.normalized.text)
     found, moves = align.hunks(sa, sb)
-    lang = classify.language(a.normalized.text)
+    lang = classify.language(a.normalized.text, b.normalized.text)
     out = [_discrepancy(h, *_category(h, sa, sb, a, b, lang), sa, sb, a, b) for h in found]
     for move in moves:
         h = Hunk(move.removed.a0, move.removed.a1, move.added.b0, move.added.b1)
