@@ -117,10 +117,8 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     edge = _edge(h, sa, sb, a, b)
     if edge is not None:
         return edge, ""
-    if h.a0 == h.a1 or h.b0 == h.b1:
-        s, lo, hi = (sa, h.a0, h.a1) if h.a0 < h.a1 else (sb, h.b0, h.b1)
-        if lo in s.sentences and hi in s.sentences and s.count_words(lo, hi) >= 3:
-            return Category.SENTENCE, ""  # a whole sentence, whatever dates or names it holds
+    if (h.a0 == h.a1 or h.b0 == h.b1) and _whole_sentences(*((sa, h.a0, h.a1) if h.a0 < h.a1 else (sb, h.b0, h.b1))):
+        return Category.SENTENCE, ""  # whatever dates or names it holds
     dates_a, dates_b = _dates_touching(sa, h.a0, h.a1), _dates_touching(sb, h.b0, h.b1)
     if dates_a or dates_b:
         same = dates_a and dates_a == dates_b and None not in dates_a
@@ -132,6 +130,16 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     if _is_name(h, sa, sb, lang):
         return Category.NAME, ""
     return Category.WORD, ""
+
+
+def _whole_sentences(s: Side, lo: int, hi: int) -> bool:
+    """Return whether tokens [lo, hi) are one or more whole sentences (give or take a boundary mark)."""
+    words = s.count_words(lo, hi)
+    if words < 3:
+        return False
+    starts = lo in s.sentences or (lo > 0 and s.words[lo - 1] in {".", "!", "?"})
+    ends = hi in s.sentences or s.words[hi - 1] in {".", "!", "?"}
+    return (starts and ends) or (words >= 6 and (starts or ends) and any(w in {".", "!", "?"} for w in s.words[lo:hi]))
 
 
 def _edge(h: Hunk, sa: Side, sb: Side, a: Version, b: Version) -> Category | None:
