@@ -10,11 +10,12 @@ be symmetric: comparing B with A reports what comparing A with B reports, mirror
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dedup.differ import Version, compare
+from dedup.differ import Discrepancy, Version, compare
 from dedup.normalize import normalize, normalize_text
 
 # Everything a decoded document may contain: no surrogates (no decoder produces them).
@@ -113,3 +114,39 @@ def test_every_discrepancy_names_text_that_differs(texts: tuple[str, str]) -> No
             assert d.a_text and d.b_text
         if d.kind == "changed":
             assert d.a_text != d.b_text
+
+
+# -- the differ is symmetric: B against A is A against B, mirrored ---------------------------------
+
+
+MIRROR_KIND = {"added": "removed", "removed": "added", "changed": "changed", "moved": "moved"}
+
+
+def seen_from_a(d: Discrepancy) -> tuple[str, str, str]:
+    return d.kind, d.a_text, d.b_text
+
+
+def seen_from_b(d: Discrepancy) -> tuple[str, str, str]:
+    """The same discrepancy as comparing the other way round would report it."""
+    return MIRROR_KIND[d.kind], d.b_text, d.a_text
+
+
+@SETTINGS
+@given(two_versions())
+@example(("alpha beta gamma", "beta alpha gamma"))  # a swap: ties must not depend on the direction
+@example(("0“", "00“0"))
+def test_comparing_b_with_a_mirrors_comparing_a_with_b(texts: tuple[str, str]) -> None:
+    a, b = Version.of("a.txt", texts[0]), Version.of("b.txt", texts[1])
+    forward, backward = compare(a, b), compare(b, a)
+    assert len(forward) == len(backward)
+    assert Counter(map(seen_from_a, forward)) == Counter(map(seen_from_b, backward))
+
+
+@SETTINGS
+@given(two_versions())
+@example(("alpha beta gamma", "beta alpha gamma"))
+def test_mirrored_discrepancies_sit_at_the_same_places(texts: tuple[str, str]) -> None:
+    a, b = Version.of("a.txt", texts[0]), Version.of("b.txt", texts[1])
+    forward = Counter((d.a, d.b, *seen_from_a(d)) for d in compare(a, b))
+    backward = Counter((d.b, d.a, *seen_from_b(d)) for d in compare(b, a))
+    assert forward == backward
