@@ -84,6 +84,21 @@ _HYPHENATED_END = re.compile(r"[^\W\d_]-$")
 
 def find(text: str) -> tuple[Edit, ...]:
     """Return the layout artifacts of `text` as sorted, non-overlapping edits."""
+    if not might_have_artifacts(text):
+        return ()
+    return _find(text)
+
+
+# Without a form feed there are no pages: only bullets and URLs broken at a line end can be artifacts.
+_MAYBE_UNPAGED = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]|(?:https?://|www\.|@|/)\S*[ \t]*(?:\r\n|[\n\r\v])")
+
+
+def might_have_artifacts(text: str) -> bool:
+    """Return False when `text` certainly has no artifact (a quick check that skips the line-by-line pass)."""
+    return "\f" in text or _MAYBE_UNPAGED.search(text) is not None
+
+
+def _find(text: str) -> tuple[Edit, ...]:
     lines = _lines(text)
     pages = lines[-1].page + 1
     paged = pages > 1  # a form feed makes pages, even one page that ends with it

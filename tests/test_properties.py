@@ -87,3 +87,17 @@ def test_a_fixed_seed_gives_the_same_report(texts: list[str], seed: int) -> None
         first = json.dumps(scan_report(scan([folder], options)))
         second = json.dumps(scan_report(scan([folder], options)))
     assert first == second
+
+
+UNPAGED = st.lists(
+    st.sampled_from(["word ", "Wort", "\n", "\n\n", " ", "•", "- ", "http://x.org/a", "www.ex", "a@b.de",
+                     "/usr/", "bin", ".", "1", "\r\n", "\t", "·", "Seite 3", "\v"]),
+    max_size=40,
+).map("".join)
+
+
+@given(UNPAGED)
+def test_the_quick_check_skips_only_text_without_artifacts(text: str) -> None:
+    from dedup import furniture
+
+    assert furniture.find(text) == furniture._find(text)
