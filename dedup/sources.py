@@ -7,6 +7,7 @@ import errno
 import fnmatch
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -264,7 +265,10 @@ def decode(data: bytes) -> tuple[str, str] | str:
         pass
     else:
         return ("binary" if _looks_binary(text) else (text, "utf-8"))
-    from charset_normalizer import from_bytes  # only needed for legacy encodings
+    western = _western(data)
+    if western is not None:
+        return ("binary" if _looks_binary(western) else (western, "cp1252"))
+    from charset_normalizer import from_bytes  # only needed for other legacy encodings
 
     best = from_bytes(data[:_SNIFF_BYTES]).best()
     if best is None:
@@ -274,6 +278,27 @@ def decode(data: bytes) -> tuple[str, str] | str:
     except (UnicodeDecodeError, LookupError):
         return "undecodable"
     return "binary" if _looks_binary(text) else (text, codecs.lookup(best.encoding).name)
+
+
+# Non-ASCII characters of Western European text in cp1252: letters and typographic punctuation.
+_WESTERN = frozenset(
+    "ÄÖÜäöüßÀÁÂÃÅÆÇÈÉÊËÌÍÎÏÑÒÓÔÕØÙÚÛÝàáâãåæçèéêëìíîïñòóôõøùúûýÿŒœŠšŽžŸ"
+    "„“”‚‘’–—…€•«»°§©®™×·¹²³¼½¾¿¡ªº\xa0"
+)
+
+
+def _western(data: bytes) -> str | None:
+    """Return the text if it reads as Western European cp1252, else None.
+
+    Short legacy texts are ambiguous to statistical detectors (cp1252 "ï" is
+    cp1250 "ď"); text whose every non-ASCII character is a Western letter or
+    typographic mark in cp1252 is taken as cp1252, the common case.
+    """
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return text if all(c in _WESTERN for c in text if ord(c) > 127) else None
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -288,10 +313,12 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
 def _looks_binary(text: str) -> bool:
     sample = text[:_SNIFF_BYTES]
-    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f\v\x1b")
-    return controls > max(8, len(sample) // 100)
+    return len(_CONTROL.findall(sample)) > max(8, len(sample) // 100)
 
 
 def _os_reason(err: OSError) -> str:
