@@ -18,8 +18,9 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from dedup import __version__
-from dedup.errors import DedupError
+from dedup.errors import DedupError, ReportError
 from dedup.options import DEFAULT_MAX_BYTES, ScanOptions
+from dedup.printable import printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_FILES = 200
@@ -110,8 +111,8 @@ def _index_lines(summary: Any) -> Iterator[str]:
             if kind == "removed":
                 where = f"{change.reason}" + (f", left group {change.group}" if change.group is not None else "")
             elif kind == "renamed":
-                where = f"from {change.previous_path}, {where}"
-            yield f"  {kind:8} {change.path}  ({where})"
+                where = f"from {change.previous_path}, {where}"  # escaped with the line below
+            yield printable(f"  {kind:8} {change.path}  ({where})")
         if len(changes) > _LISTED:
             yield f"  … and {len(changes) - _LISTED} more {kind} (all in --format json)"
 
@@ -318,14 +319,27 @@ def _report_stream(output: str | None) -> Iterator[TextIO]:
         yield sys.stdout
         return
     folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise ReportError(f"cannot write {output}: no such folder {folder}")
     fd, temp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             yield out
+        os.chmod(temp, _report_mode(output))  # mkstemp's 0600 would otherwise survive the rename
         os.replace(temp, output)
     except BaseException:
         os.unlink(temp)
         raise
+
+
+def _report_mode(path: str) -> int:
+    """Return the mode of the report file: the old report's, or what the umask gives a new file."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextmanager
@@ -376,7 +390,7 @@ def main() -> None:
         click.echo("dedup: interrupted", err=True)
         sys.exit(ExitCode.INTERRUPTED)
     except DedupError as exc:
-        click.echo(f"dedup: error: {exc}", err=True)
+        click.echo(f"dedup: error: {printable(str(exc))}", err=True)
         sys.exit(ExitCode.ERROR)
     except BrokenPipeError:
         sys.stderr.close()
@@ -384,5 +398,6 @@ def main() -> None:
     except Exception as exc:  # the last line of defence: one line, never a traceback
         if os.environ.get("DEDUP_DEBUG"):
             raise
-        click.echo(f"dedup: internal error: {type(exc).__name__}: {exc} (DEDUP_DEBUG=1 shows the traceback)", err=True)
+        message = printable(f"{type(exc).__name__}: {exc}")
+        click.echo(f"dedup: internal error: {message} (DEDUP_DEBUG=1 shows the traceback)", err=True)
         sys.exit(ExitCode.ERROR)

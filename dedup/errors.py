@@ -13,3 +13,7 @@ class OptionsError(DedupError):
 
 class SourceError(DedupError):
     """A path given by the user cannot be scanned at all."""
+
+
+class ReportError(DedupError):
+    """The report cannot be written where it was asked for."""

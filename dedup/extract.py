@@ -286,6 +286,10 @@ class _Worker:
 
 def _serve(conn: Connection) -> None:
     """Extract files sent over `conn` until it closes (the worker's main loop)."""
+    import signal
+
+    # Ctrl-C at a terminal reaches the whole process group; the parent stops this worker itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import resource
 

@@ -125,3 +125,15 @@ def test_normalize_prints_the_clean_text(run: Run, tmp_path: Path) -> None:
 def test_python_dash_m_and_version(run: Run) -> None:
     proc = subprocess.run([sys.executable, "-m", "dedup", "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("dedup, version ")
+
+
+def test_output_keeps_the_old_reports_mode_and_a_missing_folder_is_an_error(run: Run, in_root: None, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o644)
+    assert run("scan", "samples", "--format", "json", "-o", str(target)).exit_code == 0
+    assert target.stat().st_mode & 0o777 == 0o644
+    missing = tmp_path / "no" / "such" / "report.json"
+    result = subprocess.run([sys.executable, "-m", "dedup", "scan", "samples", "-o", str(missing)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr

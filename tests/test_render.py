@@ -12,7 +12,7 @@ from dedup.differ import Category, Comparison, Discrepancy, Position
 from dedup.index import Bands
 from dedup.options import ScanOptions
 from dedup.render import Format, RenderOptions, render_diff, render_scan
-from dedup.render.terminal import printable
+from dedup.printable import printable
 from dedup.scan import Group, Member, ScanResult, Unique
 from dedup.sources import Skipped
 

@@ -18,11 +18,10 @@ from rich.table import Table
 from rich.text import Text
 
 from dedup.differ import Comparison, Discrepancy
+from dedup.printable import printable
 from dedup.render import RenderOptions
 from dedup.scan import Member, ScanResult
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMES = {"\n": "\u21b5", "\t": " "}
 _PLURALS = {
     "name": "names",
     "inflection": "inflections",
@@ -35,16 +34,6 @@ _PLURALS = {
     "punctuation": "punctuation",
     "case": "case changes",
 }
-
-
-def printable(text: str) -> str:
-    """Return `text` with every control, C1, bidi and surrogate character shown as an escape."""
-    return _UNSAFE.sub(lambda m: _NAMES.get(m.group()) or _escape(m.group()), text)
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def console(out: TextIO, options: RenderOptions) -> Console:
