@@ -193,6 +193,41 @@ def test_a_file_url_gives_the_local_groups_with_url_paths(tmp_path: Path) -> Non
     assert result.groups[0].members[1].discrepancies  # the differ read the URL too
 
 
+def test_an_fsspec_backend_beyond_the_disk_is_listed_read_and_decoded() -> None:
+    fsspec = pytest.importorskip("fsspec")
+    memory = fsspec.filesystem("memory")  # in this process only: the synchronous scheduler
+    text = "the quick brown fox jumps over the lazy dog " * 20
+    memory.pipe(
+        {
+            "/dedup-test/a.txt": text.encode(),
+            "/dedup-test/sub/b.txt": (text + "and more").encode(),
+            "/dedup-test/big.txt": b"x" * 5000,
+            "/dedup-test/c.txt": "Grüße aus Köln, schöne Straße".encode("cp1252"),
+        }
+    )
+    options = ScanOptions(engine="dask", max_bytes=4000)
+    try:
+        found = list(urls.discover("memory://dedup-test", options))
+        with dask.config.set(scheduler="synchronous"):
+            result = engine.run(
+                [f for f in found if isinstance(f, sources.Candidate)],
+                [f for f in found if isinstance(f, sources.Skipped)],
+                options,
+                _NoProgress(),
+            )
+    finally:
+        memory.rm("/dedup-test", recursive=True)
+    assert [sorted(m.path for m in g.members) for g in result.groups] == [
+        ["memory://dedup-test/a.txt", "memory://dedup-test/sub/b.txt"]
+    ]
+    assert [(u.path, u.encoding) for u in result.unique] == [
+        ("memory://dedup-test/c.txt", "cp1252")
+    ]
+    assert [(s.path, s.reason) for s in result.skipped] == [
+        ("memory://dedup-test/big.txt", "too-large")
+    ]
+
+
 def test_options_keep_the_scheduler_to_the_dask_engine() -> None:
     with pytest.raises(OptionsError, match="--scheduler needs --engine dask"):
         ScanOptions(scheduler="tcp://127.0.0.1:8786")

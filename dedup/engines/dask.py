@@ -180,7 +180,7 @@ def run(
         {"path": [c.path for c in candidates], "kind": [c.kind for c in candidates]},
         index=pd.RangeIndex(len(candidates), name=frames.ID),
     )
-    listed = dd.from_pandas(table, npartitions=_partitions(len(candidates), client), sort=True)
+    listed = _listed(table, _partitions(len(candidates), client), client)
     meta = frames.signed_frame(np.empty(0, np.int64), [], bands)
     signed = listed.map_partitions(frames.sign_partition, options, reader, meta=meta).persist()
     _follow(signed, client, progress)
@@ -229,6 +229,21 @@ def run(
     return result_of(
         options, documents, clusters, compared, [*skipped, *lost], candidate_pairs, len(verified)
     )
+
+
+def _listed(table: pd.DataFrame, partitions: int, client: Client | None) -> dd.DataFrame:
+    """Cut the list of files into partitions of consecutive ids, scattered to the workers.
+
+    Scattering sends each partition to a worker directly; embedded in the
+    task graph, a long list would pass through the scheduler.
+    """
+    import dask.dataframe as dd
+
+    if client is None:
+        return dd.from_pandas(table, npartitions=partitions, sort=True)
+    starts = [len(table) * k // partitions for k in range(partitions)]
+    parts = [table.iloc[a:b] for a, b in zip(starts, [*starts[1:], len(table)], strict=True)]
+    return dd.from_delayed(client.scatter(parts), meta=table.iloc[:0], divisions=[*starts, len(table) - 1])
 
 
 def _settle(frame: dd.DataFrame, client: Client | None) -> dd.DataFrame:
