@@ -55,8 +55,8 @@ _DATE_PATTERNS = (
 
 
 _DIGITS = re.compile(r"\d+")
-_LETTERS = re.compile(r"[^\W\d_]{6,10}")
-_WEEKDAY_SET = frozenset(_WEEKDAYS.split("|"))
+_WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _REACH = 24  # a date's words stand at most this far from its figures
 
 
@@ -83,11 +83,10 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
         spans.extend(here)
     taken = sorted(spans)
     starts = [s for s, _, _ in taken]
-    for m in _LETTERS.finditer(text):
-        if m.group().lower() in _WEEKDAY_SET:
-            k = bisect_right(starts, m.start()) - 1
-            if k < 0 or taken[k][1] <= m.start():
-                spans.append((m.start(), m.end(), None))
+    for m in _WEEKDAY.finditer(text.translate(_ASCII_LOWER)):  # same length: positions hold
+        k = bisect_right(starts, m.start()) - 1
+        if k < 0 or taken[k][1] <= m.start():
+            spans.append((m.start(), m.end(), None))
     return sorted(spans)
 
 

@@ -250,6 +250,8 @@ def _structure_replacement(text: str) -> Replacement:
         start, stop = match.span()
         if match.group("blanks") is not None:
             return " "
+        if match.group() == "\n":
+            return " "  # the common case: a hard line break inside a paragraph
         hyphen = match.group("hyphen")
         breaks = match.group("breaks")
         paragraph = len(re.findall(_NEWLINE, breaks)) > 1 or "\f" in breaks or "\v" in breaks
