@@ -69,8 +69,9 @@ def side(text: str) -> Side:
     spans = [m.span() for m in _TOKEN.finditer(text)]
     starts, ends = (tuple(x) for x in zip(*spans, strict=True)) if spans else ((), ())
     keyed = text.translate(_KEY_TRANS)  # one character for one: spans stay valid
+    keys = words if keyed == text else tuple(keyed[s:e] for s, e in zip(starts, ends, strict=True))
     return Side(
-        text, starts, ends, words, tuple(keyed[s:e] for s, e in zip(starts, ends, strict=True)),
+        text, starts, ends, words, keys,
         _sentence_bounds(words, starts, ends, text), _date_ranges(starts, text),
     )  # fmt: skip
 
