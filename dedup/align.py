@@ -24,6 +24,7 @@ _ABBREVIATIONS = frozenset(
     "prof dr mr mrs ms st nr no vgl bzw ca etc usw z b d h u a inc ltd co jr sr vs abs art".split()
 )
 _ENDS = frozenset(".!?")
+_DATE_REACH = 10  # tokens around a change searched for a date ("Dienstag, 27. August 2019" is 7)
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,14 @@ class Side:
     words: tuple[str, ...]  # every token's text, punctuation included
     keys: tuple[str, ...]
     sentences: tuple[int, ...]  # index of each sentence's first token, then len(words)
-    dates: tuple[tuple[int, int, tuple[int, int, int] | None], ...]  # token ranges [first, last]
 
     @cached_property
     def places(self) -> dict[str, list[int]]:
-        """Return the token indexes of each word (built on first use)."""
+        """Return the token indexes of each capitalised word, the only kind a name can be (built on first use)."""
         found: dict[str, list[int]] = {}
         for i, w in enumerate(self.words):
-            found.setdefault(w, []).append(i)
+            if w[0].isupper():
+                found.setdefault(w, []).append(i)
         return found
 
     def __len__(self) -> int:
@@ -57,6 +58,23 @@ class Side:
 
     def span(self, lo: int, hi: int) -> str:
         return self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""
+
+    def dates_near(self, lo: int, hi: int) -> list[tuple[int, int, tuple[int, int, int] | None]]:
+        """Return the dates within a few words of tokens [lo, hi): token ranges [first, last] and their value.
+
+        Dates matter only where the texts differ, so they are looked for there
+        and nowhere else.
+        """
+        first, last = max(0, lo - _DATE_REACH), min(len(self.words), hi + _DATE_REACH) - 1
+        if last < first:
+            return []
+        start = self.starts[first]
+        found = []
+        for s, e, parsed in classify.date_spans(self.text[start : self.ends[last]]):
+            d0, d1 = bisect_left(self.starts, start + s), bisect_right(self.starts, start + e - 1) - 1
+            if d0 <= d1:
+                found.append((d0, d1, parsed))
+        return found
 
     def sentence_of(self, i: int) -> tuple[int, int]:
         k = max(0, min(bisect_right(self.sentences, i) - 1, len(self.sentences) - 2))
@@ -72,7 +90,7 @@ def side(text: str) -> Side:
     keys = words if keyed == text else tuple(keyed[s:e] for s, e in zip(starts, ends, strict=True))
     return Side(
         text, starts, ends, words, keys,
-        _sentence_bounds(words, starts, ends, text), _date_ranges(starts, text),
+        _sentence_bounds(words, starts, ends, text),
     )  # fmt: skip
 
 
@@ -92,15 +110,6 @@ def _sentence_bounds(words: Sequence[str], starts: Sequence[int], ends: Sequence
             bounds.append(i)
     bounds.append(len(words))
     return tuple(bounds)
-
-
-def _date_ranges(starts: Sequence[int], text: str) -> tuple[tuple[int, int, tuple[int, int, int] | None], ...]:
-    ranges = []
-    for s, e, parsed in classify.date_spans(text):
-        first, last = bisect_left(starts, s), bisect_right(starts, e - 1) - 1
-        if first <= last:
-            ranges.append((first, last, parsed))
-    return tuple(ranges)
 
 
 @dataclass
@@ -244,7 +253,7 @@ def _merge(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
 
 
 def _within(s: Side, lo: int, hi: int) -> bool:
-    return any(first <= lo and hi - 1 <= last for first, last, _ in s.dates)
+    return any(first <= lo and hi - 1 <= last for first, last, _ in s.dates_near(lo, hi))
 
 
 def _pair_moves(found: list[Hunk], a: Side, b: Side) -> list[Move]:

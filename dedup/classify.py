@@ -55,8 +55,7 @@ _DATE_PATTERNS = (
 
 
 _DIGITS = re.compile(r"\d+")
-_WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
 _REACH = 24  # a date's words stand at most this far from its figures
 
 
@@ -83,7 +82,7 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
         spans.extend(here)
     taken = sorted(spans)
     starts = [s for s, _, _ in taken]
-    for m in _WEEKDAY.finditer(text.translate(_ASCII_LOWER)):  # same length: positions hold
+    for m in _WEEKDAY.finditer(text):
         k = bisect_right(starts, m.start()) - 1
         if k < 0 or taken[k][1] <= m.start():
             spans.append((m.start(), m.end(), None))

@@ -167,7 +167,7 @@ def _whole_lines(version: Version, start: int, end: int) -> bool:
 def _dates_touching(s: Side, lo: int, hi: int) -> set[tuple[int, int, int] | None]:
     """Return the (parsed) dates that overlap tokens [lo, hi), or touch the insertion point lo."""
     first, last = (lo - 1, lo) if lo == hi else (lo, hi - 1)
-    return {parsed for d0, d1, parsed in s.dates if d0 <= last and d1 >= first}
+    return {parsed for d0, d1, parsed in s.dates_near(first, last + 1) if d0 <= last and d1 >= first}
 
 
 def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
