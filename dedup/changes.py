@@ -56,9 +56,14 @@ class IndexedScanResult(ScanResult):
     index: IndexSummary
 
 
-def key_of(path: str) -> bytes:
-    """Return the key of a file in the index: its absolute path, as bytes (any file name fits)."""
-    return os.fsencode(os.path.abspath(path))
+def key_of(path: str, cwd: str | None = None) -> bytes:
+    """Return the key of a file in the index: its absolute path, as bytes (any file name fits).
+
+    `cwd`, the current folder read once, spares a getcwd() call per file in a large scan.
+    """
+    if not os.path.isabs(path):
+        path = os.path.join(cwd or os.getcwd(), path)
+    return os.fsencode(os.path.normpath(path))
 
 
 def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Callable[[bytes], str]:

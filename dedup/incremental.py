@@ -22,6 +22,7 @@ import logging
 import multiprocessing
 import os
 import stat
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -115,9 +116,10 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     found = list(sources.discover(paths, options))
     skipped = [f for f in found if isinstance(f, sources.Skipped)]
     spelled: dict[bytes, sources.Candidate] = {}
+    cwd = os.getcwd()
     for item in found:
         if isinstance(item, sources.Candidate):
-            spelled.setdefault(key_of(item.path), item)
+            spelled.setdefault(key_of(item.path, cwd), item)
     tally = Tally()
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
@@ -126,7 +128,7 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         unchanged, check = _unchanged(spelled, known, options)
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
-        why = {key_of(s.path): s.reason for s in skipped}
+        why = {key_of(s.path, cwd): s.reason for s in skipped}
         removals = [(k, _reason(path, why)) for path, k in known.items() if path not in spelled]
         for key, hashed in zip(check, _map_batches(pool, _hash_batch, [spelled[k].path for k in check], options),
                                strict=True):
@@ -355,7 +357,9 @@ class _Pool:
 
     They come from a fork server (or are spawned), never forked from this
     process, so they hold none of its descriptors: the index's lock and
-    connection die with this process, however it ends.
+    connection die with this process, however it ends. A worker whose scan
+    process is gone (kill -9) stops within a second instead of working
+    through the queued batches.
     """
 
     def __init__(self, jobs: int) -> None:
@@ -367,7 +371,8 @@ class _Pool:
             return None
         if self._pool is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method))
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
+                                             initializer=_watch, initargs=(os.getpid(),))
         return self._pool
 
     def __enter__(self) -> _Pool:
@@ -376,6 +381,22 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+def _watch(scanner: int) -> None:
+    """In a worker: exit as soon as the scanning process `scanner` no longer exists."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(scanner, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # alive, under another user
+                pass
+
+    threading.Thread(target=watch, name="dedup-watch", daemon=True).start()
 
 
 def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], options: ScanOptions) -> Iterator[R]:

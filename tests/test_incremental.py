@@ -170,22 +170,56 @@ def _documents_committed(index: Path) -> int:
         return 0
 
 
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found, todo = set(), [pid]
+    while todo:
+        parent_pid = todo.pop()
+        children = {child for child, parent in parents.items() if parent == parent_pid}
+        todo += children - found
+        found |= children
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGINT], ids=["kill-9", "ctrl-c"])
 def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resumes(
         run: Run, tmp_path: Path, how: signal.Signals) -> None:
     docs, index = tmp_path / "docs", tmp_path / "index.db"
     planted = corpus(docs, 2000, 40, words=40)
-    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", "1",
+    jobs = "2" if how == signal.SIGKILL else "1"  # kill -9 hits the scan alone: its workers must not live on
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", jobs,
                                 "-q", "--format", "json", "-o", str(tmp_path / "report.json")],
                                cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while _documents_committed(index) == 0 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert process.poll() is None, "the scan ended before it could be interrupted"
-    os.killpg(process.pid, how)
+    helpers = _descendants(process.pid) if os.path.isdir("/proc") else set()
+    if how == signal.SIGKILL:
+        os.kill(process.pid, how)
+    else:
+        os.killpg(process.pid, how)  # what a terminal does on Ctrl-C
     process.wait(timeout=60)
     if how == signal.SIGINT:
         assert process.returncode == 130
+    deadline = time.monotonic() + 15
+    while any(_running(p) for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(p) for p in helpers), "worker processes outlived the scan"
     assert not (tmp_path / "report.json").exists()
 
     with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
