@@ -20,7 +20,7 @@ import unicodedata
 from array import array
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from dedup import furniture
@@ -83,7 +83,7 @@ def normalize(raw: str) -> Normalized:
     """Return the layout-normalized form of `raw` with its offset maps."""
     text1, map1 = _rewrite(raw, _char_pattern(raw), _char_replacement)
     edits = furniture.find(text1)  # the furniture pass: headers, footers, page numbers out
-    paged, map_paged = _apply(text1, edits)
+    paged, map_paged = _apply(text1, ((e.start, e.end, e.new) for e in edits))
     text2, map2 = _rewrite(paged, _STRUCTURE_PATTERN, _structure_replacement(paged))
     text3, map3 = _rewrite(text2, _EDGES, lambda m: "")
     return Normalized(text3, (map1, map_paged, map2, map3), _artifacts(edits, map1))
@@ -106,56 +106,31 @@ Replacement = Callable[[re.Match[str]], "str | None"]
 
 
 def _rewrite(text: str, pattern: re.Pattern[str], replace: Replacement) -> tuple[str, OffsetMap]:
+    """Replace each match of `pattern` by what `replace` makes of it (None: keep it)."""
+    edits = (
+        (match.start(), match.end(), new)
+        for match in pattern.finditer(text)
+        if (new := replace(match)) is not None and new != match.group()
+    )
+    return _apply(text, edits)
+
+
+def _apply(text: str, edits: Iterable[tuple[int, int, str]]) -> tuple[str, OffsetMap]:
+    """Apply sorted, non-overlapping (start, end, new) edits to `text`, keeping the map back to it."""
     pieces: list[str] = []
     out_starts = array("q")
     src_starts = array("q")
     copied = bytearray()
     out = last = 0
-    for match in pattern.finditer(text):
-        new = replace(match)
-        start, end = match.span()
-        if new is None or new == match.group():
-            continue
-        if start > last:
-            pieces.append(text[last:start])
-            out_starts.append(out)
-            src_starts.append(last)
-            copied.append(1)
-            out += start - last
-        if new:
-            pieces.append(new)
-            out_starts.append(out)
-            src_starts.append(start)
-            copied.append(0)
-            out += len(new)
-        last = end
-    if last < len(text) or not pieces:
-        pieces.append(text[last:])
-        out_starts.append(out)
-        src_starts.append(last)
-        copied.append(1)
-    return "".join(pieces), OffsetMap(out_starts, src_starts, bytes(copied), len(text))
-
-
-# -- furniture pass (dedup/furniture.py finds the edits) -----------------------
-
-
-def _apply(text: str, edits: tuple[furniture.Edit, ...]) -> tuple[str, OffsetMap]:
-    """Apply sorted, non-overlapping edits to `text`, keeping the map back to it."""
-    pieces: list[str] = []
-    out_starts = array("q")
-    src_starts = array("q")
-    copied = bytearray()
-    out = last = 0
-    for edit in edits:
-        for piece, src, is_copy in ((text[last : edit.start], last, 1), (edit.new, edit.start, 0)):
+    for start, end, new in edits:
+        for piece, src, is_copy in ((text[last:start], last, 1), (new, start, 0)):
             if piece:
                 pieces.append(piece)
                 out_starts.append(out)
                 src_starts.append(src)
                 copied.append(is_copy)
                 out += len(piece)
-        last = edit.end
+        last = end
     if last < len(text) or not pieces:
         pieces.append(text[last:])
         out_starts.append(out)
