@@ -198,7 +198,7 @@ def child(docs: str, workers: int, report: str, stages_file: str) -> None:
 
 
 def _tree_cpu() -> float:
-    """Return the CPU seconds of this process and its live descendants (driver, scheduler, workers)."""
+    """Return the CPU seconds of this process and its live descendants (driver and workers)."""
     import psutil
 
     total = 0.0

@@ -171,8 +171,6 @@ def run(
     stages: Stages | None = None,
 ) -> ScanResult:
     """Scan the candidates on Dask: on `client`'s cluster, or else on the current Dask scheduler."""
-    import dask.dataframe as dd
-
     done = stages or (lambda name: None)
     reader = urls.read if any(urls.is_url(c.path) for c in candidates) else sources.read
     bands = index.bands_for(options.threshold, options.num_perm)
@@ -243,7 +241,8 @@ def _listed(table: pd.DataFrame, partitions: int, client: Client | None) -> dd.D
         return dd.from_pandas(table, npartitions=partitions, sort=True)
     starts = [len(table) * k // partitions for k in range(partitions)]
     parts = [table.iloc[a:b] for a, b in zip(starts, [*starts[1:], len(table)], strict=True)]
-    return dd.from_delayed(client.scatter(parts), meta=table.iloc[:0], divisions=[*starts, len(table) - 1])
+    divisions = (*starts, len(table) - 1)
+    return dd.from_delayed(client.scatter(parts), meta=table.iloc[:0], divisions=divisions)
 
 
 def _settle(frame: dd.DataFrame, client: Client | None) -> dd.DataFrame:
