@@ -90,7 +90,8 @@ def find(text: str) -> tuple[Edit, ...]:
 
 
 # Without a form feed there are no pages: only bullets and URLs broken at a line end can be artifacts.
-_MAYBE_UNPAGED = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]|(?:https?://|www\.|@|/)\S*[ \t]*(?:\r\n|[\n\r\v])")
+# A path's slash follows a blank, as in _URL_END, so "and/or" at a line end is no URL.
+_MAYBE_UNPAGED = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]|(?:https?://|www\.|@|(?<!\S)/)\S*[ \t]*(?:\r\n|[\n\r\v])")
 
 
 def might_have_artifacts(text: str) -> bool:

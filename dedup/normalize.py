@@ -94,6 +94,29 @@ def normalize_text(raw: str) -> str:
     return normalize(raw).text
 
 
+def words_text(raw: str) -> str:
+    """Return a text with the words (`\\w+` runs) of `normalize(raw).text`, cheaply when it can.
+
+    Fingerprints need only the words. Most texts have nothing a pass would
+    rewrite inside or between words but quote glyphs and line-end hyphens:
+    then the passes change only blanks and quotes, and of the structure pass
+    only the hyphens it joins matter, which are decided as it decides them.
+    """
+    if (
+        _WORDS_CHAR_PATTERN.search(raw) is not None
+        or _COMBINING_MARK.search(raw) is not None
+        or furniture.might_have_artifacts(raw)
+    ):
+        return normalize(raw).text
+    evidence = _Evidence(raw)
+    joins = [
+        (match.start(), match.end(), "")
+        for match in _LINE_END_HYPHEN.finditer(raw)
+        if _hyphen_break(raw, *match.span(), "-", match.group("breaks"), evidence) == ""
+    ]
+    return _apply(raw, joins)[0] if joins else raw
+
+
 def locate(raw: str, offset: int) -> tuple[int, int]:
     """Return the 1-based line and column of character `offset` in `raw`."""
     offset = max(0, min(offset, len(raw)))
@@ -171,6 +194,10 @@ _CHAR_MAP: dict[str, str] = {
 }
 # One character class, so that the scan runs at C speed; the replacement is a lookup.
 _CHAR_PATTERN = re.compile("[" + "".join(re.escape(c) for c in _CHAR_MAP) + "]")
+# The characters pass 1 rewrites that may change words, or breaks next to a hyphen: all but quotes.
+_WORDS_CHAR_PATTERN = re.compile(
+    "[" + "".join(re.escape(c) for c in _CHAR_MAP if c not in _DOUBLE_QUOTES + _SINGLE_QUOTES) + "]"
+)
 # Composing accents needs "any character" before the marks, which makes the
 # scan slow; it is used only for the rare text that has combining marks.
 _CHAR_PATTERN_ACCENTS = re.compile(f"{_CHAR_PATTERN.pattern}|(?P<accent>.[{_COMBINING}]+)", re.DOTALL)
@@ -205,6 +232,8 @@ _STRUCTURE_PATTERN = re.compile(
 )
 
 _EDGES = re.compile(r"^\s+|\s+$")
+# A hyphen before line breaks, matched as _STRUCTURE_PATTERN matches it.
+_LINE_END_HYPHEN = re.compile(rf"-(?P<breaks>(?:[ \t]*{_NEWLINE})+)[ \t]*")
 
 # Words after which a line-end hyphen is a suspended hyphen ("Wissens- und Erfahrungsaustausch").
 SUSPENSION_WORDS = frozenset(
@@ -218,7 +247,6 @@ _WORDS = re.compile(r"\w+(?:-\w+)*")
 def _structure_replacement(text: str) -> Replacement:
     """Return the replacement function for pass 2 over `text`."""
     evidence = _Evidence(text)
-    end = len(text)
 
     def replace(match: re.Match[str]) -> str | None:
         # Blanks at the very start and end are left to the last pass (_EDGES).
@@ -229,17 +257,27 @@ def _structure_replacement(text: str) -> Replacement:
             return " "  # the common case: a hard line break inside a paragraph
         hyphen = match.group("hyphen")
         breaks = match.group("breaks")
-        paragraph = len(re.findall(_NEWLINE, breaks)) > 1 or "\f" in breaks or "\v" in breaks
-        space = "\n\n" if paragraph else " "
         if hyphen is None:
-            return space
-        if paragraph or start == 0 or stop == end or not text[start - 1].isalnum():
-            return ("" if hyphen == "\u00ad" else hyphen) + space
-        if hyphen == "\u00ad":
-            return ""
-        return _line_end_hyphen(text, start, stop, evidence)
+            return "\n\n" if _is_paragraph(breaks) else " "
+        return _hyphen_break(text, start, stop, hyphen, breaks, evidence)
 
     return replace
+
+
+def _is_paragraph(breaks: str) -> bool:
+    return len(re.findall(_NEWLINE, breaks)) > 1 or "\f" in breaks or "\v" in breaks
+
+
+def _hyphen_break(
+    text: str, start: int, stop: int, hyphen: str, breaks: str, evidence: _Evidence
+) -> str:
+    """Return what text[start:stop], a hyphen and the line breaks after it, becomes."""
+    paragraph = _is_paragraph(breaks)
+    if paragraph or start == 0 or stop == len(text) or not text[start - 1].isalnum():
+        return ("" if hyphen == "\u00ad" else hyphen) + ("\n\n" if paragraph else " ")
+    if hyphen == "\u00ad":
+        return ""
+    return _line_end_hyphen(text, start, stop, evidence)
 
 
 # -- hyphenation at a line end ---------------------------------------------------

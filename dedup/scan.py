@@ -24,7 +24,7 @@ import numpy as np
 
 from dedup import differ, fingerprint, groups, index, sources
 from dedup.errors import SourceError
-from dedup.normalize import normalize
+from dedup.normalize import words_text
 from dedup.options import ScanOptions
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands,
     read = reader(candidate, options)
     if isinstance(read, sources.Skipped):
         return read
-    text = normalize(read.text).text
+    text = words_text(read.text)
     found = fingerprint.fingerprint(text, options.shingle_size, options.num_perm, options.seed)
     keys = index.band_keys(found.signature[None, :], bands)[0]
     return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles, found.signature)

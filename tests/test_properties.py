@@ -8,11 +8,11 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dedup.fingerprint import containment, jaccard, shingle_hashes
-from dedup.normalize import normalize, normalize_text
+from dedup.fingerprint import containment, jaccard, shingle_hashes, tokens
+from dedup.normalize import normalize, normalize_text, words_text
 from dedup.options import ScanOptions
 from dedup.report import scan_report
 from dedup.scan import scan
@@ -48,6 +48,20 @@ def test_no_letter_or_digit_is_lost(raw: str) -> None:
     assert Counter(letters(result.text)) + removed - added == Counter(letters(raw))
     if not result.artifacts:
         assert letters(result.text) == letters(raw)
+
+
+# Text with only the artifacts that leave words alone, but which come close to
+# those that do not: hyphens, breaks, slashes, at signs.
+PLAIN = st.lists(
+    st.sampled_from(list("abcXYZäöß019 -.,/@\n\t\r") + ["\r\n", "- ", " -", "und", "www", "http://"]),
+    max_size=120,
+).map("".join)
+
+
+@given(st.one_of(LAYOUT, PLAIN))
+@example("Text\n1\fmore text\n2\fand more\n3")  # page numbers, which the furniture pass takes out
+def test_the_cheap_words_text_has_the_words_of_the_normalized_text(raw: str) -> None:
+    assert tokens(words_text(raw)) == tokens(normalize_text(raw))
 
 
 @given(WORDS, WORDS, st.integers(1, 6))
