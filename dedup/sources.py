@@ -67,64 +67,111 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
         if os.path.isdir(given):
             yield from _walk(given, options)
         else:
-            yield _classify(given, PurePath(given).name, options, explicit=True)
+            yield _classify(given, PurePath(given).name, options)
 
 
 def _walk(root: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
+    """Walk a folder as `os.walk` would, top-down, folders and files each in name order.
+
+    Written over `os.scandir` because the walk is most of what a rescan with an
+    index does: a regular file is told by its directory entry, without a
+    system call, and the path relative to `root` is only made when there are
+    --include or --exclude patterns to match it against.
+    """
+    follow, hidden = options.follow_symlinks, options.hidden
+    patterns = bool(options.include or options.exclude)
     seen_dirs: set[tuple[int, int]] = set()
-
-    def onerror(err: OSError) -> None:
-        reason = "vanished" if isinstance(err, FileNotFoundError) else "unreadable"
-        skipped.append(Skipped(err.filename or root, reason, _os_reason(err)))
-
-    skipped: list[Skipped] = []
-    for dirpath, dirnames, filenames in os.walk(root, onerror=onerror, followlinks=options.follow_symlinks):
-        yield from skipped
-        skipped.clear()
-        if options.follow_symlinks:
+    todo: list[tuple[str, str]] = [(root, "")]  # (folder, its path relative to root), last one next
+    while todo:
+        top, rel_top = todo.pop()
+        if top is not root and not follow and os.path.islink(top):
+            continue  # became a link since it was listed
+        try:
+            with os.scandir(top) as listing:
+                entries = list(listing)
+        except OSError as err:
+            reason = "vanished" if isinstance(err, FileNotFoundError) else "unreadable"
+            yield Skipped(err.filename or root, reason, _os_reason(err))
+            continue
+        if follow:
             try:
-                st = os.stat(dirpath)
+                st = os.stat(top)
             except OSError as err:  # gone since it was listed
-                yield Skipped(dirpath, "vanished", _os_reason(err))
-                dirnames[:] = filenames[:] = []
+                yield Skipped(top, "vanished", _os_reason(err))
                 continue
             if (st.st_dev, st.st_ino) in seen_dirs:
-                yield Skipped(dirpath, "symlink-loop", "folder already scanned through another link")
-                dirnames[:] = []
+                yield Skipped(top, "symlink-loop", "folder already scanned through another link")
                 continue
             seen_dirs.add((st.st_dev, st.st_ino))
+        folders: list[os.DirEntry[str]] = []
+        files: list[os.DirEntry[str]] = []
+        for entry in entries:
+            (folders if _is_dir(entry) else files).append(entry)
+        folders.sort(key=_name)
+        files.sort(key=_name)
         kept = []
-        for name in sorted(dirnames):
-            path = os.path.join(dirpath, name)
-            rel = os.path.relpath(path, root)
-            if name.startswith(".") and not options.hidden:
+        for entry in folders:
+            name, path = entry.name, entry.path
+            rel = (f"{rel_top}/{name}" if rel_top else name) if patterns else ""
+            if name.startswith(".") and not hidden:
                 yield Skipped(path, "hidden", "hidden folder (use --hidden to scan it)")
-            elif _matches(rel, name, options.exclude):
+            elif options.exclude and _matches(rel, name, options.exclude):
                 yield Skipped(path, "excluded", "folder matches --exclude")
-            elif os.path.islink(path) and not options.follow_symlinks:
+            elif not follow and _is_link(entry):
                 yield Skipped(path, "symlink", "symbolic link not followed (use --follow-symlinks)")
             else:
-                kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            yield _classify(path, os.path.relpath(path, root), options, explicit=False)
-    yield from skipped
+                kept.append((path, rel))
+        for entry in files:
+            name, path = entry.name, entry.path
+            if name.startswith(".") and not hidden:
+                yield Skipped(path, "hidden", "hidden file (use --hidden to scan it)")
+                continue
+            if patterns:
+                rel = f"{rel_top}/{name}" if rel_top else name
+                if options.exclude and _matches(rel, name, options.exclude):
+                    yield Skipped(path, "excluded", "matches --exclude")
+                    continue
+                if options.include and not _matches(rel, name, options.include):
+                    yield Skipped(path, "not-included", "matches no --include pattern")
+                    continue
+            yield _by_suffix(path, name) if _is_regular(entry) else _classify(path, name, options)
+        todo.extend(reversed(kept))
 
 
-def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Candidate | Skipped:
-    name = PurePath(path).name
-    if not explicit:
-        if name.startswith(".") and not options.hidden:
-            return Skipped(path, "hidden", "hidden file (use --hidden to scan it)")
-        if _matches(rel, name, options.exclude):
-            return Skipped(path, "excluded", "matches --exclude")
-        if options.include and not _matches(rel, name, options.include):
-            return Skipped(path, "not-included", "matches no --include pattern")
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Tell a folder (or a link to one) as os.walk does: an entry it cannot examine is a file."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _is_regular(entry: os.DirEntry[str]) -> bool:
+    """Tell a regular file (not a link) by its directory entry, without a system call."""
+    try:
+        return entry.is_file(follow_symlinks=False)
+    except OSError:
+        return False
+
+
+def _classify(path: str, name: str, options: ScanOptions) -> Candidate | Skipped:
+    """Examine a file that may be a link, a special file or gone, and say what it is."""
     try:
         st = os.lstat(path)
     except OSError as err:
-        return Skipped(path, "vanished" if isinstance(err, FileNotFoundError) else "unreadable", _os_reason(err))
+        reason = "vanished" if isinstance(err, FileNotFoundError) else "unreadable"
+        return Skipped(path, reason, _os_reason(err))
     if stat.S_ISLNK(st.st_mode):
         if not options.follow_symlinks:
             return Skipped(path, "symlink", "symbolic link not followed (use --follow-symlinks)")
@@ -136,8 +183,15 @@ def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Cand
             reason = "symlink-loop" if err.errno == errno.ELOOP else "unreadable"
             return Skipped(path, reason, _os_reason(err))
     if not stat.S_ISREG(st.st_mode):
-        return Skipped(path, "special-file", "not a regular file (FIFO, socket or device); never opened")
-    suffix = PurePath(name).suffix.lower()
+        detail = "not a regular file (FIFO, socket or device); never opened"
+        return Skipped(path, "special-file", detail)
+    return _by_suffix(path, name)
+
+
+def _by_suffix(path: str, name: str) -> Candidate | Skipped:
+    """Return a regular file as a candidate of the kind its suffix names, or skip it."""
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""  # as PurePath(name).suffix
     kind = TEXT_KINDS.get(suffix) or EXTRACTED_KINDS.get(suffix)
     if kind is None:
         return Skipped(path, "unsupported", f"unsupported file type {suffix or '(no extension)'}")
@@ -145,7 +199,7 @@ def _classify(path: str, rel: str, options: ScanOptions, explicit: bool) -> Cand
 
 
 def _matches(rel: str, name: str, patterns: Sequence[str]) -> bool:
-    rel = PurePath(rel).as_posix()
+    """Match the path below the scanned folder (with "/") or the name against globs."""
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(name, p) for p in patterns)
 
 
@@ -191,7 +245,13 @@ def _read_bytes(path: str, options: ScanOptions) -> bytes | Skipped:
                 return _changed_kind(path, now.st_mode)
             if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino):
                 return Skipped(path, "vanished", "replaced by another file while the scan ran")
-            return fh.read(options.max_bytes + 1)
+            # Read what fstat says is there, plus a byte to see growth: asking for max_bytes + 1
+            # would have Python allocate that much (64 MB by default) before reading a small file.
+            limit = options.max_bytes + 1
+            data = fh.read(min(now.st_size, options.max_bytes) + 1)
+            if now.st_size < len(data) < limit:  # it grew since: read on, up to the limit
+                data += fh.read(limit - len(data))
+            return data
     except FileNotFoundError as err:
         return Skipped(path, "vanished", _os_reason(err))
     except OSError as err:

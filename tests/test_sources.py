@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,6 +86,67 @@ def test_include_and_exclude_globs(tmp_path: Path) -> None:
     assert reasons == {"a.txt": "used", "b.md": "not-included", "drafts": "excluded"}
 
 
+def test_the_walk_goes_depth_first_folders_before_files_each_in_name_order(tmp_path: Path) -> None:
+    for name in ("b.txt", "a/z.txt", "a/c/y.txt", "a/b/x.txt", "c.md", ".h/w.txt", "a/.g.txt"):
+        write(tmp_path, name, "x")
+    write(tmp_path, "d/v.txt", "x")
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "d")
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(),
+              f.reason if isinstance(f, Skipped) else f.kind) for f in walk(tmp_path)]
+    assert found == [
+        (".h", "hidden"), ("b.txt", "text"), ("c.md", "markdown"),
+        ("a/link", "symlink"), ("a/.g.txt", "hidden"), ("a/z.txt", "text"),
+        ("a/b/x.txt", "text"), ("a/c/y.txt", "text"), ("d/v.txt", "text"),
+    ]
+
+
+def test_patterns_match_the_path_below_the_scanned_folder_or_the_name(tmp_path: Path) -> None:
+    for name in ("a/b/c/x.txt", "a/b/y.txt", "a/z.txt", "b/y.txt"):
+        write(tmp_path, name, "x")
+
+    def used(**patterns: object) -> list[str]:
+        return [Path(f.path).relative_to(tmp_path).as_posix()
+                for f in walk(tmp_path, **patterns) if isinstance(f, Candidate)]
+
+    assert used(include=("a/b/*",)) == ["a/b/y.txt", "a/b/c/x.txt"]  # fnmatch's * crosses "/"
+    assert used(include=("y.txt",)) == ["a/b/y.txt", "b/y.txt"]
+    assert used(exclude=("a/b",)) == ["a/z.txt", "b/y.txt"]
+    assert used(exclude=("b",)) == ["a/z.txt"]  # a folder's name, at any depth
+
+
+def test_file_types_come_from_the_last_suffix_of_the_name(tmp_path: Path) -> None:
+    for name in ("a.TXT", "b.tar.md", "c.", "d", "e.txt.bak"):
+        write(tmp_path, name, "x")
+    found = {Path(f.path).name: getattr(f, "kind", None) or f.detail for f in walk(tmp_path)}
+    none = "unsupported file type (no extension)"
+    assert found == {"a.TXT": "text", "b.tar.md": "markdown", "c.": none, "d": none,
+                     "e.txt.bak": "unsupported file type .bak"}
+
+
+def test_special_files_and_links_are_told_apart_in_the_walk(tmp_path: Path) -> None:
+    write(tmp_path, "real.txt", "x")
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")
+    (tmp_path / "broken.txt").symlink_to(tmp_path / "nowhere.txt")
+
+    def reasons(**options: object) -> dict[str, str]:
+        return {Path(f.path).name: getattr(f, "reason", "used") for f in walk(tmp_path, **options)}
+
+    assert reasons() == {"real.txt": "used", "pipe.txt": "special-file", "link.txt": "symlink",
+                         "broken.txt": "symlink"}
+    assert reasons(follow_symlinks=True) == {"real.txt": "used", "pipe.txt": "special-file",
+                                             "link.txt": "used", "broken.txt": "unreadable"}
+
+
+def test_a_folder_reached_twice_through_links_is_walked_once(tmp_path: Path) -> None:
+    write(tmp_path, "a/x.txt", "x")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path / "a")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    found = [(Path(f.path).relative_to(tmp_path).as_posix(), getattr(f, "reason", "used"))
+             for f in walk(tmp_path, follow_symlinks=True)]
+    assert found == [("a/x.txt", "used"), ("a/loop", "symlink-loop"), ("b", "symlink-loop")]
+
+
 def test_paths_are_reported_as_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, "docs/a.txt", "a")
     monkeypatch.chdir(tmp_path)
@@ -107,6 +170,28 @@ def test_read_skips_too_large_and_blank_files(tmp_path: Path) -> None:
     assert result.reason == "empty"
     assert isinstance(doc := read(Candidate(str(good), "text"), ScanOptions()), Document)
     assert doc.text == TEXT
+
+
+def test_a_file_that_grows_after_it_is_opened_is_read_whole_or_found_too_large(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The read asks for the size fstat gave plus a byte; a file that grew since must still be read
+    # on to the end, or up to --max-bytes + 1 to be refused.
+    def stale(real: Callable[..., os.stat_result]) -> Callable[..., os.stat_result]:
+        def at_open(*args: Any, **kwargs: Any) -> os.stat_result:
+            st = list(real(*args, **kwargs))
+            st[6] = 3  # st_size: what the file held when it was found and opened
+            return os.stat_result(st)
+        return at_open
+
+    small = write(tmp_path, "small.txt", "grown " * 8)
+    large = write(tmp_path, "large.txt", "grown " * 100)
+    monkeypatch.setattr(os, "fstat", stale(os.fstat))
+    monkeypatch.setattr(os, "lstat", stale(os.lstat))
+    doc = read(Candidate(str(small), "text"), ScanOptions(max_bytes=100))
+    assert isinstance(doc, Document)
+    assert doc.text == "grown " * 8
+    assert read(Candidate(str(large), "text"), ScanOptions(max_bytes=100)) == Skipped(
+        str(large), "too-large", "grew over --max-bytes 100 while read")
 
 
 @pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads every file")
