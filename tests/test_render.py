@@ -12,6 +12,7 @@ from dedup.differ import Category, Comparison, Discrepancy, Position
 from dedup.index import Bands
 from dedup.options import ScanOptions
 from dedup.render import Format, RenderOptions, render_diff, render_scan
+from dedup.report import scan_report
 from dedup.printable import printable
 from dedup.scan import Group, Member, ScanResult, Unique
 from dedup.sources import Skipped
@@ -139,6 +140,22 @@ def test_json_escapes_what_a_terminal_would_act_on_and_survives_surrogates() -> 
     report = json.loads(text)
     assert report["groups"][0]["documents"][1]["path"] == "bad\udcff.txt"
     assert report["groups"][0]["documents"][1]["discrepancies"][0]["a_text"] == HOSTILE + "\x00"
+
+
+def test_json_report_has_one_group_document_or_skipped_file_a_line() -> None:
+    out = io.StringIO()
+    scan = result(NAME, COMMA, path="copy\u202e\x9b.txt")
+    render_scan(scan, Format.JSON, out, RenderOptions())
+    text = out.getvalue()
+    assert json.loads(text) == json.loads(json.dumps(scan_report(scan)))  # the report, as data
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and text.endswith("}\n")
+    items = {key: lines.index(f'  "{key}": [') for key in ("groups", "unique", "skipped")}
+    assert json.loads(lines[items["groups"] + 1])["documents"][1]["path"] == "copy\u202e\x9b.txt"
+    assert json.loads(lines[items["unique"] + 1])["path"] == "other.md"
+    assert json.loads(lines[items["skipped"] + 1])["reason"] == "unsupported"
+    assert lines[items["skipped"] + 2] == "  ]"
+    assert "\u202e" not in text and "\x9b" not in text
 
 
 def test_diff_report_json_and_text(validate: Callable[[Any], None]) -> None:

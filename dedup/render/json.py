@@ -4,12 +4,18 @@ Text is written as UTF-8 with three kinds of characters escaped as \\uXXXX so
 that the output is safe to show in a terminal and always encodable: C1
 controls, bidirectional overrides and lone surrogates (which stand for bytes of
 a file name that are not UTF-8; decode them with "surrogateescape").
+
+The scan report is laid out one entry a line down to the items of its lists
+(a group, a unique document, a skipped file, a new document each on a line of
+its own), so that it reads and greps well; each line is made by the json
+module's C encoder, which `indent` would turn off.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from dedup.differ import Comparison
@@ -17,16 +23,50 @@ from dedup.report import diff_report, scan_records, scan_report
 from dedup.scan import ScanResult
 
 _UNSAFE = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False)
+_CHUNK = 1 << 16  # characters written at a time
 
 
 def dumps(data: Any, indent: int | None = 2) -> str:
     """Serialize `data` as terminal-safe JSON."""
     text = json.dumps(data, ensure_ascii=False, indent=indent)
+    return _safe(text)
+
+
+def _safe(text: str) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def write_scan(result: ScanResult, out: TextIO) -> None:
-    out.write(dumps(scan_report(result)) + "\n")
+    buffered: list[str] = []
+    size = 0
+    for part in _spread(scan_report(result), 0):
+        buffered.append(part)
+        size += len(part)
+        if size >= _CHUNK:
+            out.write(_safe("".join(buffered)))
+            buffered.clear()
+            size = 0
+    out.write(_safe("".join(buffered)) + "\n")
+
+
+def _spread(value: Any, depth: int) -> Iterator[str]:
+    """Yield the JSON of `value`, an object spread over indented lines while shallow.
+
+    A list of objects in it has one object a line; anything deeper is written on one line.
+    """
+    inner = "\n" + "  " * (depth + 1)
+    if isinstance(value, dict) and value and depth < 2:
+        yield "{"
+        for n, (key, item) in enumerate(value.items()):
+            yield f"{',' if n else ''}{inner}{_ONE_LINE.encode(str(key))}: "
+            yield from _spread(item, depth + 1)
+        yield "\n" + "  " * depth + "}"
+    elif isinstance(value, list) and value and isinstance(value[0], dict):
+        items = f",{inner}".join(map(_ONE_LINE.encode, value))
+        yield f"[{inner}{items}\n{'  ' * depth}]"
+    else:
+        yield _ONE_LINE.encode(value)
 
 
 def write_scan_records(result: ScanResult, out: TextIO) -> None:
