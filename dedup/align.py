@@ -14,16 +14,19 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import accumulate
 from typing import Any
 
 from dedup import classify
 
-_TOKEN = re.compile(r"\w+(?:['.,:/]\w+)*|[^\w\s]")
-_KEY_TRANS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"})
+_TOKEN = r"\w+(?:['.,:/]\w+)*|[^\w\s]"
+_SPLIT = re.compile(f"({_TOKEN})")  # the group keeps the tokens in the split
+_KEY_DASHES = {"\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"}
 _ABBREVIATIONS = frozenset(
     "prof dr mr mrs ms st nr no vgl bzw ca etc usw z b d h u a inc ltd co jr sr vs abs art".split()
 )
 _ENDS = frozenset(".!?")
+_BREAK_OR_MARK = re.compile(r'[\n.!?"]')  # what a sentence can end with
 _DATE_REACH = 10  # tokens around a change searched for a date ("Dienstag, 27. August 2019" is 7)
 
 
@@ -82,23 +85,43 @@ class Side:
 
 
 def side(text: str) -> Side:
-    """Tokenize a normalized text."""
-    words = tuple(_TOKEN.findall(text))
-    spans = [m.span() for m in _TOKEN.finditer(text)]
-    starts, ends = (tuple(x) for x in zip(*spans, strict=True)) if spans else ((), ())
-    keyed = text.translate(_KEY_TRANS)  # one character for one: spans stay valid
-    keys = words if keyed == text else tuple(keyed[s:e] for s, e in zip(starts, ends, strict=True))
-    return Side(
-        text, starts, ends, words, keys,
-        _sentence_bounds(words, starts, ends, text),
-    )  # fmt: skip
+    """Tokenize a normalized text.
+
+    One C-level split gives the tokens and the blanks between them, in turn;
+    the offsets are their running lengths.
+    """
+    parts = _SPLIT.split(text)  # blank, token, blank, token, ..., blank
+    words = tuple(parts[1::2])
+    offsets = list(accumulate(map(len, parts), initial=0))
+    starts, ends = tuple(offsets[1:-1:2]), tuple(offsets[2:-1:2])
+    keys = words
+    if any(d in text for d in _KEY_DASHES):
+        # A token is a run of word characters (no dash among them) or one
+        # other character, so only a lone dash token can have another key.
+        keys = tuple(map(_KEY_DASHES.get, words, words))
+    return Side(text, starts, ends, words, keys, _sentence_bounds(text, words, starts))
 
 
-def _sentence_bounds(words: Sequence[str], starts: Sequence[int], ends: Sequence[int], text: str) -> tuple[int, ...]:
+def _sentence_bounds(text: str, words: Sequence[str], starts: Sequence[int]) -> tuple[int, ...]:
+    """Return the index of each sentence's first token, then len(words).
+
+    A sentence starts after a line break or a mark; those are found in the
+    text, so only they, not all the tokens, are looked at one by one.
+    """
+    breaks: set[int] = set()  # tokens with a line break before them
+    marks: set[int] = set()  # tokens after a lone mark ("." also stands inside tokens: "27.08.19")
+    for m in _BREAK_OR_MARK.finditer(text):
+        i = bisect_left(starts, m.start())
+        if m.group() == "\n":
+            breaks.add(i)
+        elif i < len(starts) and starts[i] == m.start():
+            marks.add(i + 1)
     bounds = [0]
-    for i in range(1, len(words)):
+    for i in sorted(breaks | marks):
+        if not 1 <= i < len(words):
+            continue
         prev = words[i - 1]
-        if "\n" in text[ends[i - 1] : starts[i]]:
+        if i in breaks:
             bounds.append(i)
         elif prev in _ENDS and i >= 2:
             before = words[i - 2]
