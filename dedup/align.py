@@ -276,12 +276,14 @@ def _merge(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
 
 
 def _within(s: Side, lo: int, hi: int) -> bool:
+    if hi - lo > _DATE_REACH:  # longer than any date (7 tokens at most): no need to look
+        return False
     return any(first <= lo and hi - 1 <= last for first, last, _ in s.dates_near(lo, hi))
 
 
 def _pair_moves(found: list[Hunk], a: Side, b: Side) -> list[Move]:
     """Take out pairs of a pure removal and a pure addition with the same words (a moved passage)."""
-    removals = {}
+    removals: dict[str, Hunk] = {}
     for h in found:
         if h.b0 == h.b1 and a.count_words(h.a0, h.a1) >= 4:
             removals.setdefault(squash(a, h.a0, h.a1), h)
