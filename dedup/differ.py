@@ -9,16 +9,21 @@ fingerprint form, which would hide changed endings and figures.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from dedup import align, classify, lexicon
 from dedup.align import Hunk, Side
-from dedup.normalize import Normalized, locate, normalize
+from dedup.normalize import Normalized, normalize
 
 CONTEXT_WORDS = 6
 MAX_USAGES = 20
 SAME_DATE = "same date in another form"
+_NEWLINE = re.compile("\n")
+
+
 class Category(StrEnum):
     """What a discrepancy is about (the JSON vocabulary)."""
 
@@ -89,6 +94,20 @@ class Version:
     @classmethod
     def of(cls, path: str, raw: str) -> Version:
         return cls(path, raw, normalize(raw))
+
+    @cached_property
+    def _newlines(self) -> list[int]:
+        return [m.start() for m in _NEWLINE.finditer(self.raw)]
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        """Return the 1-based line and column of character `offset` of the raw text.
+
+        As `normalize.locate`, but the line breaks are found once, not counted
+        from the start of the text for each discrepancy.
+        """
+        offset = max(0, min(offset, len(self.raw)))
+        line = bisect_left(self._newlines, offset)
+        return line + 1, offset - (self._newlines[line - 1] + 1 if line else 0) + 1
 
 
 def compare(a: Version, b: Version) -> list[Discrepancy]:
@@ -239,5 +258,5 @@ def _position(s: Side, index: int, version: Version) -> Position:
     if not len(s):
         return Position(version.path, 1, 1)
     offset = s.starts[index] if index < len(s) else s.ends[-1]
-    line, column = locate(version.raw, version.normalized.raw_offset(offset))
+    line, column = version.locate(version.normalized.raw_offset(offset))
     return Position(version.path, line, column)
