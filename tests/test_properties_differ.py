@@ -15,8 +15,9 @@ from collections import Counter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from dedup import align
 from dedup.differ import Discrepancy, Version, compare
-from dedup.normalize import normalize, normalize_text
+from dedup.normalize import locate, normalize, normalize_text
 
 # Everything a decoded document may contain: no surrogates (no decoder produces them).
 ANY_CHAR = st.characters(exclude_categories=["Cs"])
@@ -150,3 +151,51 @@ def test_mirrored_discrepancies_sit_at_the_same_places(texts: tuple[str, str]) -
     forward = Counter((d.a, d.b, *seen_from_a(d)) for d in compare(a, b))
     backward = Counter((d.b, d.a, *seen_from_b(d)) for d in compare(b, a))
     assert forward == backward
+
+
+# -- the fast paths of the differ give what the plain rules give ----------------------------------
+
+
+def sentence_starts(words: list[str], blanks: list[str]) -> list[int]:
+    """The plain rule, token by token: a sentence starts after a line break, or after a mark
+    ending a sentence (not an abbreviation, a figure or an initial) before a capital or a quote."""
+    bounds = [0]
+    for i in range(1, len(words)):
+        prev, before = words[i - 1], words[i - 2] if i >= 2 else ""
+        if "\n" in blanks[i]:
+            bounds.append(i)
+        elif prev in {".", "!", "?"} and i >= 2:
+            if before.lower() in align._ABBREVIATIONS or before.isdigit() or len(before) == 1:
+                continue
+            if words[i][0].isupper() or words[i] == '"':
+                bounds.append(i)
+        elif prev == '"' and before in {".", "!", "?"}:
+            bounds.append(i)
+    return [*bounds, len(words)]
+
+
+MARK = st.sampled_from(["Dr", "z", "B", "27", ".", "!", "?", '"', "\n", "\n\n", ":"])
+DASH = st.sampled_from(["\u2010", "\u2011", "\u2013", "\u2014"])
+PROSE = st.lists(WORD | MARK | DASH, max_size=60).map(" ".join)  # dense in sentence ends and dashes
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT, PROSE))
+def test_a_side_holds_each_token_with_its_place_key_and_sentence(text: str) -> None:
+    side = align.side(text)
+    found = list(re.finditer(r"\w+(?:['.,:/]\w+)*|[^\w\s]", text))
+    assert list(side.words) == [m.group() for m in found]
+    assert list(side.starts) == [m.start() for m in found]
+    assert list(side.ends) == [m.end() for m in found]
+    keyed = text.translate(str.maketrans("\u2010\u2011\u2013\u2014", "----"))
+    assert list(side.keys) == [keyed[m.start() : m.end()] for m in found]
+    blanks = [text[e:s] for e, s in zip([0, *side.ends], side.starts, strict=False)]
+    assert list(side.sentences) == sentence_starts(list(side.words), blanks)
+
+
+@SETTINGS
+@given(st.one_of(ARBITRARY, TEXT))
+def test_a_version_locates_every_offset_as_the_normalizer_does(raw: str) -> None:
+    version = Version.of("a.txt", raw)
+    for offset in range(-1, len(raw) + 2):
+        assert version.locate(offset) == locate(raw, offset)
