@@ -56,6 +56,10 @@ _DATE_PATTERNS = (
 
 _DIGITS = re.compile(r"\d+")
 _WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
+# Every weekday holds one of these; a character that matches one of their
+# letters under IGNORECASE lower-cases to that letter, so a text whose lower
+# case holds none has no weekday, and the slow pattern need not run.
+_WEEKDAY_HINTS: tuple[str, ...] = ("tag", "day", "ttwoch", "onnabend")
 _REACH = 24  # a date's words stand at most this far from its figures
 
 
@@ -82,7 +86,8 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
         spans.extend(here)
     taken = sorted(spans)
     starts = [s for s, _, _ in taken]
-    for m in _WEEKDAY.finditer(text):
+    lower = text.lower()
+    for m in _WEEKDAY.finditer(text) if any(h in lower for h in _WEEKDAY_HINTS) else ():
         k = bisect_right(starts, m.start()) - 1
         if k < 0 or taken[k][1] <= m.start():
             spans.append((m.start(), m.end(), None))

@@ -15,7 +15,7 @@ from collections import Counter
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dedup import align
+from dedup import align, classify
 from dedup.differ import Discrepancy, Version, compare
 from dedup.normalize import locate, normalize, normalize_text
 
@@ -199,3 +199,23 @@ def test_a_version_locates_every_offset_as_the_normalizer_does(raw: str) -> None
     version = Version.of("a.txt", raw)
     for offset in range(-1, len(raw) + 2):
         assert version.locate(offset) == locate(raw, offset)
+
+
+WEEKDAY_TEXT = st.lists(
+    st.sampled_from(["Dienstag", "MITTWOCH", "mıttwoch", "ſonnabend", "Tuesday", "ſunday", "tag"])
+    | st.sampled_from([",", " ", "27.", "August", "2019", "\u0130", "\u03a3", "x"])
+    | st.text(ANY_CHAR, max_size=2),
+    max_size=12,
+).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(WEEKDAY_TEXT, ARBITRARY))
+def test_the_weekday_hints_never_hide_a_date(text: str) -> None:
+    """date_spans looks for weekdays only where a hint is; looking everywhere finds the same."""
+    found = classify.date_spans(text)
+    hints, classify._WEEKDAY_HINTS = classify._WEEKDAY_HINTS, ("",)  # "" is in every text
+    try:
+        assert classify.date_spans(text) == found
+    finally:
+        classify._WEEKDAY_HINTS = hints
