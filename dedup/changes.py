@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dedup import differ, index, sources
+from dedup import collecting, differ, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
 from dedup.scan import Group, Member, ScanResult, Unique
@@ -66,6 +66,22 @@ def key_of(path: str, cwd: str | None = None) -> bytes:
     return os.fsencode(os.path.normpath(path))
 
 
+def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:
+    """Return `key_of` each path; the key of a folder is made once for all the files found in it."""
+    folders: dict[str, bytes] = {}
+    keys = []
+    for path in paths:
+        folder, sep, name = path.rpartition(os.sep)
+        if not sep or name in ("", ".", ".."):
+            keys.append(key_of(path, cwd))
+            continue
+        prefix = folders.get(folder)
+        if prefix is None:
+            prefix = folders[folder] = key_of(folder or os.sep, cwd).rstrip(b"/") + b"/"
+        keys.append(prefix + os.fsencode(name))
+    return keys
+
+
 def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Callable[[bytes], str]:
     """Return how the report names a document: as the user spelled it, else by its absolute path.
 
@@ -91,6 +107,13 @@ def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable
             skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
             unchanged: int, touched: int) -> IndexedScanResult:
     """Read the whole index back as a scan result, with what this scan (and those it resumed) changed."""
+    with collecting.paused():  # objects by the million, no cycles
+        return _result(store, scan_id, resumed, shown, skipped, options, tally, unchanged, touched)
+
+
+def _result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
+            skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
+            unchanged: int, touched: int) -> IndexedScanResult:
     with store.read() as tx:
         listed = tx.listed()
         stored = tx.load_groups()

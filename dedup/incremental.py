@@ -31,13 +31,14 @@ from importlib import metadata
 from itertools import repeat
 from typing import Any, TypeVar
 
-from dedup import __version__, changes, index, sources
+from dedup import __version__, changes, collecting, index, sources
 from dedup.changes import (
     IndexChange,
     IndexedScanResult,
     IndexSummary,
     dump_discrepancies,
     key_of,
+    keys_of,
     load_discrepancies,
     namer,
     summary_counts,
@@ -113,22 +114,22 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     if options.engine != "local":
         raise OptionsError(f"--index works with the local engine only, not --engine {options.engine}")
     progress = progress or _NoProgress()
-    found = list(sources.discover(paths, options))
-    skipped = [f for f in found if isinstance(f, sources.Skipped)]
-    spelled: dict[bytes, sources.Candidate] = {}
-    cwd = os.getcwd()
-    for item in found:
-        if isinstance(item, sources.Candidate):
-            spelled.setdefault(key_of(item.path, cwd), item)
+    with collecting.paused():  # files by the 100,000, no cycles
+        found = list(sources.discover(paths, options))
+        skipped = [f for f in found if isinstance(f, sources.Skipped)]
+        spelled: dict[bytes, sources.Candidate] = {}
+        candidates = [f for f in found if isinstance(f, sources.Candidate)]
+        for key, candidate in zip(keys_of((c.path for c in candidates), os.getcwd()), candidates, strict=True):
+            spelled.setdefault(key, candidate)
     tally = Tally()
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
-        with store.read() as tx:
+        with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
             known = {k.path: k for k in tx.known([key_of(p) for p in paths])}
         unchanged, check = _unchanged(spelled, known, options)
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
-        why = {key_of(s.path, cwd): s.reason for s in skipped}
+        why = dict(zip(keys_of((s.path for s in skipped), os.getcwd()), (s.reason for s in skipped), strict=True))
         removals = [(k, _reason(path, why)) for path, k in known.items() if path not in spelled]
         for key, hashed in zip(check, _map_batches(pool, _hash_batch, [spelled[k].path for k in check], options),
                                strict=True):

@@ -313,3 +313,12 @@ def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_p
     report = scan(run, str(docs), "--index", index)
     assert sorted(Path(c["path"]).name for c in report["index"]["new"]) == ["dashes.txt", "more-dashes.txt"]
     assert all(c["group"] is None for c in report["index"]["new"])
+
+
+def test_the_keys_of_many_files_are_the_keys_of_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup.changes import key_of, keys_of
+
+    monkeypatch.chdir(tmp_path)
+    paths = ["a.txt", "./a.txt", "docs/a.txt", "docs//b.txt", "docs/x/../c.txt", "/d.txt", "/srv/e.txt",
+             "docs/x/..", "docs/.", "docs/", "/", "../f.txt", "bad\udcff/g\udcfe.txt", "docs/h.txt"]
+    assert keys_of(paths, os.getcwd()) == [key_of(p) for p in paths]

@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
+from dedup import collecting
 from dedup.differ import Comparison
 from dedup.report import diff_report, scan_records, scan_report
 from dedup.scan import ScanResult
@@ -40,13 +41,14 @@ def _safe(text: str) -> str:
 def write_scan(result: ScanResult, out: TextIO) -> None:
     buffered: list[str] = []
     size = 0
-    for part in _spread(scan_report(result), 0):
-        buffered.append(part)
-        size += len(part)
-        if size >= _CHUNK:
-            out.write(_safe("".join(buffered)))
-            buffered.clear()
-            size = 0
+    with collecting.paused():  # the report's dicts hold no cycles
+        for part in _spread(scan_report(result), 0):
+            buffered.append(part)
+            size += len(part)
+            if size >= _CHUNK:
+                out.write(_safe("".join(buffered)))
+                buffered.clear()
+                size = 0
     out.write(_safe("".join(buffered)) + "\n")
 
 
