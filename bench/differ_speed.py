@@ -3,14 +3,18 @@
 Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3]
 Prose: the test texts of tests/text.py are too short, so the versions are made
 of sentences drawn (with a fixed seed) from the samples' prose.
+The figure is CPU time of this process (one core); on a shared machine take
+the best of several runs (--repeat) and note the load average printed with it.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import re
 import statistics
+import subprocess
 import time
 from pathlib import Path
 
@@ -56,6 +60,19 @@ def main() -> None:
     print(f"discrepancies reported: {len(found)}")
     print(f"diff time (normalize both + align + classify), median of {args.repeat}: "
           f"{statistics.median(timings):.3f} s wall, {statistics.median(cpu):.3f} s CPU (one core)")
+    print(f"best of {args.repeat}: {min(timings):.3f} s wall, {min(cpu):.3f} s CPU")
+    print(f"dedup {commit()}, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def commit() -> str:
+    """Return the short commit of the code measured, marked when dedup/ has uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "(not a git checkout)"
+    dirty = git("status", "--porcelain", "dedup")
+    return head + (" + uncommitted changes in dedup/" if dirty else "")
 
 
 if __name__ == "__main__":
