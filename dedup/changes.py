@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ from dedup import collecting, differ, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
 from dedup.scan import Group, Member, ScanResult, Unique
-from dedup.store import Removal, Store
+from dedup.store import Known, Removal, Store
 
 log = logging.getLogger(__name__)
 
@@ -103,21 +104,47 @@ def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Call
     return shown
 
 
-def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
-            skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
-            unchanged: int, touched: int) -> IndexedScanResult:
-    """Read the whole index back as a scan result, with what this scan (and those it resumed) changed."""
+def under(documents: Sequence[Known], roots: Iterable[bytes]) -> list[Known]:
+    """Return the documents (in path order) at the given paths or below them: the scope of a scan."""
+    found: dict[int, Known] = {}
+    for root in roots:
+        base = root.rstrip(b"/")
+        for lo, hi in ((root, root + b"\0"), (base + b"/", base + b"0")):  # "0" follows "/"
+            start = bisect.bisect_left(documents, lo, key=_path)
+            found.update((d.id, d) for d in documents[start : bisect.bisect_left(documents, hi, key=_path)])
+    return list(found.values())
+
+
+def _path(document: Known) -> bytes:
+    return document.path
+
+
+def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
+           shown: Callable[[bytes], str], skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
+           unchanged: int, touched: int) -> IndexedScanResult:
+    """Read the whole index back as a scan result, with what this scan (and those it resumed) changed.
+
+    `before` is every document the index held when the scan began, in path
+    order. Only what changed since is read again: a document's row never
+    changes but for its size and time, and ids are given in the order of
+    the transactions that add documents, so the documents added since have
+    ids above all of `before`'s, and those removed are missing from the ids.
+    """
     with collecting.paused():  # objects by the million, no cycles
-        return _result(store, scan_id, resumed, shown, skipped, options, tally, unchanged, touched)
+        return _result(store, before, scan_id, resumed, shown, skipped, options, tally, unchanged, touched)
 
 
-def _result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
-            skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
+def _result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
+            shown: Callable[[bytes], str], skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
             unchanged: int, touched: int) -> IndexedScanResult:
     with store.read() as tx:
-        listed = tx.listed()
+        present = tx.document_ids()
+        added = tx.documents(after=max((d.id for d in before), default=0))
         stored = tx.load_groups()
         removals = tx.removals([scan_id, *resumed])
+    listed = [d for d in before if d.id in present]
+    if added:
+        listed = sorted(listed + added, key=_path)  # two sorted runs: merged in one pass
 
     docs = {d.id: d for d in listed}
     group_of = {m.doc: g.id for g in stored for m in g.members}

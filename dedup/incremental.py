@@ -125,7 +125,8 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
-            known = {k.path: k for k in tx.known([key_of(p) for p in paths])}
+            indexed = tx.documents()  # read once: for the scope here, and the report at the end
+            known = {k.path: k for k in changes.under(indexed, [key_of(p) for p in paths])}
         unchanged, check = _unchanged(spelled, known, options)
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
@@ -146,8 +147,8 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
             tx.touch(touched)
         _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, tally, commit_every)
         _compare(store, pool, options)
-        result = changes.result(store, scan_id, tuple(resumed), namer(paths, spelled), skipped, options, tally,
-                         unchanged=len(unchanged), touched=len(touched))
+        result = changes.result(store, indexed, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
+                                tally, unchanged=len(unchanged), touched=len(touched))
         store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result
 
@@ -266,9 +267,9 @@ def prune(location: str) -> IndexSummary:
     with open_store(location, create=False) as store:
         scan_id, resumed = store.begin_scan(None, ["(prune)"], False)
         with store.read() as tx:
-            everything = tx.known([os.fsencode(os.sep)])
+            everything = tx.documents()
         gone = [(k, "gone") for k in everything if not os.path.exists(k.path)]
-        return _remove(store, scan_id, tuple(resumed), gone)
+        return _remove(store, everything, scan_id, tuple(resumed), gone)
 
 
 def forget(location: str, paths: Sequence[str]) -> IndexSummary:
@@ -280,16 +281,19 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
     with open_store(location, create=False) as store:
         scan_id, resumed = store.begin_scan(None, ["(forget)", *paths], False)
         with store.read() as tx:
-            found = tx.known([key_of(p) for p in paths])
-        return _remove(store, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
+            everything = tx.documents()
+        found = changes.under(everything, [key_of(p) for p in paths])
+        return _remove(store, everything, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
 
 
-def _remove(store: Store, scan_id: int, resumed: tuple[int, ...], removals: Sequence[tuple[Known, str]]) -> IndexSummary:
+def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
+            removals: Sequence[tuple[Known, str]]) -> IndexSummary:
     tally = Tally()
     for start in range(0, len(removals), COMMIT_EVERY):
         with store.write() as tx:
             apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], ScanOptions(), tally)
-    result = changes.result(store, scan_id, resumed, os.fsdecode, [], ScanOptions(), tally, unchanged=0, touched=0)
+    result = changes.result(store, before, scan_id, resumed, os.fsdecode, [], ScanOptions(), tally,
+                            unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index
 

@@ -9,13 +9,12 @@ from dedup.collecting import paused
 
 def test_the_collector_is_paused_in_the_block_and_restored_after_it_even_on_error() -> None:
     assert gc.isenabled()
-    with pytest.raises(KeyError):
-        with paused():
-            assert not gc.isenabled()
-            with paused():  # nested: the inner block does not turn it back on
-                pass
-            assert not gc.isenabled()
-            raise KeyError("boom")
+    with pytest.raises(KeyError), paused():
+        assert not gc.isenabled()
+        with paused():  # nested: the inner block does not turn it back on
+            pass
+        assert not gc.isenabled()
+        raise KeyError("boom")
     assert gc.isenabled()
     gc.disable()
     try:

@@ -322,3 +322,20 @@ def test_the_keys_of_many_files_are_the_keys_of_each(tmp_path: Path, monkeypatch
     paths = ["a.txt", "./a.txt", "docs/a.txt", "docs//b.txt", "docs/x/../c.txt", "/d.txt", "/srv/e.txt",
              "docs/x/..", "docs/.", "docs/", "/", "../f.txt", "bad\udcff/g\udcfe.txt", "docs/h.txt"]
     assert keys_of(paths, os.getcwd()) == [key_of(p) for p in paths]
+
+
+def test_the_scope_of_a_scan_is_its_paths_and_what_is_below_them() -> None:
+    from dedup.changes import under
+    from dedup.store import Known
+
+    paths = sorted([b"/a", b"/a/b", b"/a/b.txt", b"/a/b/c.txt", b"/a/b0", b"/a/bc/d.txt", b"/a/b/e/f.txt", b"/b"])
+    documents = [Known(n, p, 0, 0, b"", "", "text", 1, "utf-8", 1, "new") for n, p in enumerate(paths)]
+
+    def scope(*roots: bytes) -> list[bytes]:
+        return sorted(d.path for d in under(documents, roots))
+
+    assert scope(b"/a/b") == [b"/a/b", b"/a/b/c.txt", b"/a/b/e/f.txt"]
+    assert scope(b"/a/b.txt", b"/a/b/e") == [b"/a/b.txt", b"/a/b/e/f.txt"]
+    assert scope(b"/a/b", b"/a/b/c.txt") == scope(b"/a/b")  # each document once
+    assert scope(b"/") == paths
+    assert scope(b"/c") == []

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, Self
+from typing import Any, NamedTuple, Protocol, Self
 from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
@@ -42,9 +42,12 @@ class ParametersMismatch(StoreError):
     """The index was built with other fingerprint parameters than this scan's."""
 
 
-@dataclass(frozen=True)
-class Known:
-    """What a rescan needs to tell whether a file changed since it was indexed."""
+class Known(NamedTuple):
+    """A document as the index has it: what a rescan needs to tell whether its file changed, and the report.
+
+    A named tuple, not a frozen dataclass: a rescan reads one per document, by
+    the 100,000, and a named tuple is made several times faster.
+    """
 
     id: int
     path: bytes
@@ -53,6 +56,10 @@ class Known:
     content_hash: bytes
     version: str
     kind: str
+    words: int
+    encoding: str
+    scan: int  # the scan that added it
+    change: str  # new | changed: what that scan found
 
 
 @dataclass(frozen=True)
@@ -84,20 +91,6 @@ class Fingerprint:
     words: int
     signature: U32
     shingles: U32
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A document as the report shows it."""
-
-    id: int
-    path: bytes
-    words: int
-    encoding: str
-    kind: str
-    scan: int
-    change: str
-    content_hash: bytes
 
 
 @dataclass(frozen=True)
@@ -149,7 +142,8 @@ class Transaction(Protocol):
     def remove_documents(self, ids: Iterable[int]) -> None: ...
     def touch(self, rows: Iterable[tuple[int, int, int]]) -> None: ...
     def ids_of(self, paths: Iterable[bytes]) -> dict[bytes, int]: ...
-    def known(self, roots: Sequence[bytes]) -> list[Known]: ...
+    def documents(self, after: int = 0) -> list[Known]: ...
+    def document_ids(self) -> set[int]: ...
     def fingerprints(self, hashes: Iterable[bytes]) -> list[Fingerprint]: ...
     def band_centers(self, keys: U64) -> npt.NDArray[np.int64]: ...
     def words_and_paths(self, ids: Iterable[int]) -> dict[int, tuple[int, bytes]]: ...
@@ -164,7 +158,6 @@ class Transaction(Protocol):
     def set_discrepancies(self, doc: int, reference: int, found: str) -> None: ...
     def log_removals(self, removals: Iterable[Removal]) -> None: ...
     def removals(self, scans: Iterable[int]) -> list[Removal]: ...
-    def listed(self) -> list[Listed]: ...
     def counts(self) -> dict[str, int]: ...
     def scans(self, limit: int) -> list[dict[str, Any]]: ...
 

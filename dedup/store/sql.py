@@ -19,7 +19,6 @@ from dedup.store import (
     SCHEMA_VERSION,
     Fingerprint,
     Known,
-    Listed,
     NewDocument,
     ParametersMismatch,
     Removal,
@@ -247,16 +246,15 @@ class SQLStore:
                 found[path] = int(row[0])
         return found
 
-    def known(self, roots: Sequence[bytes]) -> list[Known]:
-        """Return the documents at the given paths or below them (the scope of a scan)."""
-        found: dict[int, Known] = {}
-        sql = self._sql("SELECT id, path, size, mtime_ns, content_hash, version, kind FROM dedup_documents "
-                        "WHERE path = ? OR (path >= ? AND path < ?)")
-        for root in roots:
-            base = root.rstrip(b"/")
-            for row in self._all(sql, (root, base + b"/", base + b"0")):  # "0" follows "/"
-                found[row[0]] = Known(row[0], bytes(row[1]), row[2], row[3], bytes(row[4]), row[5], row[6])
-        return list(found.values())
+    def documents(self, after: int = 0) -> list[Known]:
+        """Return the documents whose id is above `after` (all by default), in path order."""
+        rows = self._all(self._sql("SELECT id, path, size, mtime_ns, content_hash, version, kind, words, encoding, "
+                                   "scan, change FROM dedup_documents WHERE id > ? ORDER BY path"), (after,))
+        return [Known(r[0], bytes(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+
+    def document_ids(self) -> set[int]:
+        """Return the ids of all documents."""
+        return {r[0] for r in self._all("SELECT id FROM dedup_documents")}
 
     def fingerprints(self, hashes: Iterable[bytes]) -> list[Fingerprint]:
         """Return a stored fingerprint for each content hash the index holds (one per hash, kind and version)."""
@@ -367,12 +365,6 @@ class SQLStore:
         fragment, param = self._ids(scans)
         rows = self._all(self._sql(f"SELECT scan, path, reason, content_hash, grp FROM dedup_removed WHERE scan {fragment}"), (param,))
         return [Removal(r[0], bytes(r[1]), r[2], bytes(r[3]), r[4]) for r in rows]
-
-    def listed(self) -> list[Listed]:
-        """Return every document, in path order."""
-        rows = self._all("SELECT id, path, words, encoding, kind, scan, change, content_hash "
-                         "FROM dedup_documents ORDER BY path")
-        return [Listed(r[0], bytes(r[1]), r[2], r[3], r[4], r[5], r[6], bytes(r[7])) for r in rows]
 
     def counts(self) -> dict[str, int]:
         """Return how many documents, groups, grouped documents, pairs and band keys the index holds."""
