@@ -67,6 +67,45 @@ def key_of(path: str, cwd: str | None = None) -> bytes:
     return os.fsencode(os.path.normpath(path))
 
 
+class CachedMember(Member):
+    """A member read back from the index; its discrepancies stay as the index caches them until asked for.
+
+    A rescan reports every group of the index, and decoding every cached
+    discrepancy into objects cost more than the rest of the report: the JSON
+    report takes the cached fields (`cached`) as they are, and `discrepancies`
+    is decoded on first use (the terminal report, a library caller).
+    """
+
+    def __init__(self, path: str, encoding: str, kind: str, words: int, similarity: float, containment: float,
+                 cached: str | None, reference: str) -> None:
+        for name, value in (("path", path), ("encoding", encoding), ("kind", kind), ("words", words),
+                            ("similarity", similarity), ("containment", containment), ("reference", reference),
+                            ("_text", cached), ("_fields", None), ("_decoded", None)):
+            object.__setattr__(self, name, value)  # frozen, as Member
+
+    reference: str  # the path of the group's reference, as shown
+
+    @property  # Member's field, decoded on first use
+    def discrepancies(self) -> tuple[differ.Discrepancy, ...]:
+        decoded: tuple[differ.Discrepancy, ...] | None = self.__dict__["_decoded"]
+        if decoded is None:
+            decoded = tuple(_discrepancy(fields, self.reference, self.path) for fields in self.cached())
+            object.__setattr__(self, "_decoded", decoded)
+        return decoded
+
+    def cached(self) -> list[list[Any]]:
+        """Return the discrepancies as `dump_discrepancies` wrote them: a list of fields each."""
+        fields: list[list[Any]] | None = self.__dict__["_fields"]
+        if fields is None:
+            text = self.__dict__["_text"]
+            if text is None:
+                log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)",
+                            self.path)
+            fields = json.loads(text) if text is not None else []
+            object.__setattr__(self, "_fields", fields)
+        return fields
+
+
 def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:
     """Return `key_of` each path; the key of a folder is made once for all the files found in it."""
     folders: dict[str, bytes] = {}
@@ -155,8 +194,8 @@ def _result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
         for m in sorted(g.members, key=lambda m: (m.doc != g.reference, docs[m.doc].path)):
             d = docs[m.doc]
             member = shown(d.path)
-            members.append(Member(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
-                                  load_discrepancies(m.discrepancies, ref, member)))
+            members.append(CachedMember(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
+                                        m.discrepancies, ref))
         found.append(Group(g.id, tuple(members)))
     unique = tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in listed if d.id not in group_of)
     ours = {scan_id, *resumed}
@@ -207,8 +246,10 @@ def load_discrepancies(text: str | None, a_path: str, b_path: str) -> tuple[diff
     if text is None:
         log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)", b_path)
         return ()
-    return tuple(
-        differ.Discrepancy(differ.Category(c), kind, severity, a_text, b_text, differ.Position(a_path, al, ac),
-                           differ.Position(b_path, bl, bc), (a0, a1), (b0, b1), note)
-        for c, kind, severity, a_text, b_text, al, ac, bl, bc, a0, a1, b0, b1, note in json.loads(text)
-    )
+    return tuple(_discrepancy(fields, a_path, b_path) for fields in json.loads(text))
+
+
+def _discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> differ.Discrepancy:
+    c, kind, severity, a_text, b_text, al, ac, bl, bc, a0, a1, b0, b1, note = fields
+    return differ.Discrepancy(differ.Category(c), kind, severity, a_text, b_text, differ.Position(a_path, al, ac),
+                              differ.Position(b_path, bl, bc), (a0, a1), (b0, b1), note)

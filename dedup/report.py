@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from dedup import __version__
-from dedup.changes import IndexedScanResult, IndexSummary
+from dedup.changes import CachedMember, IndexedScanResult, IndexSummary
 from dedup.differ import Comparison, Discrepancy
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.scan import Group, Member, ScanResult
@@ -83,7 +83,7 @@ def _header(report: str, result: ScanResult) -> Json:
 def stats(result: ScanResult) -> Json:
     """Return the counts of a scan; files_seen = grouped + unique + skipped."""
     grouped = sum(len(g.members) for g in result.groups)
-    found = Counter(d.category.value for g in result.groups for m in g.members for d in m.discrepancies)
+    found = Counter(c for g in result.groups for m in g.members for c in _categories(m))
     return {
         "files_seen": grouped + len(result.unique) + len(result.skipped),
         "documents": grouped + len(result.unique),
@@ -109,6 +109,10 @@ def group(g: Group) -> Json:
 
 def member(m: Member, is_reference: bool) -> Json:
     """Return one member of a group as JSON-ready data."""
+    if isinstance(m, CachedMember):  # from an index: discrepancies as cached, never decoded
+        found = [cached_discrepancy(fields, m.reference, m.path) for fields in m.cached()]
+    else:
+        found = [discrepancy(d) for d in m.discrepancies]
     return {
         "path": m.path,
         "is_reference": is_reference,
@@ -117,9 +121,15 @@ def member(m: Member, is_reference: bool) -> Json:
         "words": m.words,
         "encoding": m.encoding,
         "kind": m.kind,
-        "summary": summary(m.discrepancies),
-        "discrepancies": [discrepancy(d) for d in m.discrepancies],
+        "summary": dict(sorted(Counter(_categories(m)).items())),
+        "discrepancies": found,
     }
+
+
+def _categories(m: Member) -> Iterator[str]:
+    if isinstance(m, CachedMember):
+        return (fields[0] for fields in m.cached())
+    return (d.category.value for d in m.discrepancies)
 
 
 def summary(found: Iterable[Discrepancy]) -> dict[str, int]:
@@ -141,6 +151,25 @@ def discrepancy(d: Discrepancy) -> Json:
     }
     if d.note:
         data["note"] = d.note
+    return data
+
+
+def cached_discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> Json:
+    """Return one discrepancy as `discrepancy` does, from the fields the index caches (changes.dump_discrepancies)."""
+    category, kind, severity, a_text, b_text, a_line, a_column, b_line, b_column, a0, a1, b0, b1, note = fields
+    before, after = (a0, a1) if a_text else (b0, b1)  # as Discrepancy.context
+    data: Json = {
+        "category": category,
+        "kind": kind,
+        "severity": severity,
+        "a_text": a_text,
+        "b_text": b_text,
+        "context": (before + (a_text or b_text) + after).strip(),
+        "a": {"path": a_path, "line": a_line, "column": a_column},
+        "b": {"path": b_path, "line": b_line, "column": b_column},
+    }
+    if note:
+        data["note"] = note
     return data
 
 

@@ -339,3 +339,33 @@ def test_the_scope_of_a_scan_is_its_paths_and_what_is_below_them() -> None:
     assert scope(b"/a/b", b"/a/b/c.txt") == scope(b"/a/b")  # each document once
     assert scope(b"/") == paths
     assert scope(b"/c") == []
+
+
+def test_a_member_read_back_from_the_index_reports_what_its_discrepancies_would() -> None:
+    from dedup.changes import CachedMember, dump_discrepancies
+    from dedup.differ import Category, Discrepancy, Position
+    from dedup.report import member, stats
+    from dedup.scan import Group, Member
+
+    found = (
+        Discrepancy(Category.NAME, "removed", "major", "Handschuh", "", Position("ref.txt", 3, 7),
+                    Position("copy\udcff.txt", 4, 1), ("der Sprecher ", " betonte"), ("der Sprecher ", " betonte")),
+        Discrepancy(Category.DATE, "changed", "major", "3. Mai", "4. Mai", Position("ref.txt", 5, 1),
+                    Position("copy\udcff.txt", 6, 2), ("am ", " in"), ("am ", " in"), note="a day later"),
+        Discrepancy(Category.WORD, "added", "major", "", "neu", Position("ref.txt", 7, 1),
+                    Position("copy\udcff.txt", 8, 1), ("a ", " b"), ("c ", " d")),
+    )
+    cached = CachedMember("copy\udcff.txt", "cp1252", "text", 118, 0.9, 0.95, dump_discrepancies(found), "ref.txt")
+    decoded = Member("copy\udcff.txt", "cp1252", "text", 118, 0.9, 0.95, found)
+    assert member(cached, False) == member(decoded, False)
+    assert cached.discrepancies == found  # decoded on first use, for the terminal report and the library
+    assert stats(_result(Group(1, (cached,)))) == stats(_result(Group(1, (decoded,))))
+    assert member(CachedMember("x.txt", "utf-8", "text", 1, 1.0, 1.0, None, "r.txt"), False)["discrepancies"] == []
+
+
+def _result(group: Any) -> Any:
+    from dedup.index import Bands
+    from dedup.options import ScanOptions
+    from dedup.scan import ScanResult
+
+    return ScanResult(ScanOptions(), Bands(42, 3, 0.99), (group,), (), (), 0, 0)
