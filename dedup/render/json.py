@@ -24,7 +24,7 @@ from dedup.report import diff_report, scan_records, scan_report
 from dedup.scan import ScanResult
 
 _UNSAFE = re.compile("[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_ONE_LINE = json.JSONEncoder(ensure_ascii=False)
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, check_circular=False)  # a report holds no cycles
 _CHUNK = 1 << 16  # characters written at a time
 
 
@@ -35,6 +35,8 @@ def dumps(data: Any, indent: int | None = 2) -> str:
 
 
 def _safe(text: str) -> str:
+    if text.isascii():  # nothing to escape, and asking costs nothing (CPython records it)
+        return text
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
