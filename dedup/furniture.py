@@ -90,13 +90,28 @@ def find(text: str) -> tuple[Edit, ...]:
 
 
 # Without a form feed there are no pages: only bullets and URLs broken at a line end can be artifacts.
-# A path's slash follows a blank, as in _URL_END, so "and/or" at a line end is no URL.
-_MAYBE_UNPAGED = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]|(?:https?://|www\.|@|(?<!\S)/)\S*[ \t]*(?:\r\n|[\n\r\v])")
+_BULLETS = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")
 
 
 def might_have_artifacts(text: str) -> bool:
     """Return False when `text` certainly has no artifact (a quick check that skips the line-by-line pass)."""
-    return "\f" in text or _MAYBE_UNPAGED.search(text) is not None
+    return "\f" in text or _BULLETS.search(text) is not None or _maybe_broken_url(text)
+
+
+def _maybe_broken_url(text: str) -> bool:
+    """Return whether some line may end inside a URL, e-mail address or path (see _URL_END)."""
+    if "/" not in text and "@" not in text and "www." not in text:
+        return False
+    return any(_may_end_in_url(line) for line in text.splitlines())
+
+
+def _may_end_in_url(line: str) -> bool:
+    """Return False when `line` certainly does not end inside a URL, address or path (_URL_END)."""
+    words = line.rsplit(None, 1)
+    if not words:
+        return False
+    tail = words[-1]
+    return tail.startswith("/") or "@" in tail or "www." in tail or "://" in tail
 
 
 def _find(text: str) -> tuple[Edit, ...]:
@@ -229,6 +244,7 @@ def _gap(
     blanks = sum(1 for k in range(a + 1, b) if k not in reasons)
     if (
         not blanks
+        and _may_end_in_url(before.text)
         and _URL_END.search(before.text.rstrip())
         and _URL_NEXT.match(after.text.lstrip())
     ):
@@ -307,7 +323,7 @@ def _inline(line: _Line, numbers: set[int], is_note: bool, paged: bool) -> list[
         bullet = _BULLET.match(line.text)
         if bullet and line.text[: bullet.end()] != "- ":
             edits.append(Edit(start, start + bullet.end(), "- ", "bullet"))
-    leader = _DOT_LEADER.search(line.text)
-    if paged and leader and leader.start() > 0:
+    leader = _DOT_LEADER.search(line.text) if paged else None
+    if leader and leader.start() > 0:
         edits.append(Edit(start + leader.start(), line.end, "", "dot-leader"))
     return edits

@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from dedup import furniture
 from dedup.fingerprint import containment, jaccard, shingle_hashes, tokens
 from dedup.normalize import normalize, normalize_text, words_text
 from dedup.options import ScanOptions
@@ -62,6 +63,22 @@ PLAIN = st.lists(
 @example("Text\n1\fmore text\n2\fand more\n3")  # page numbers, which the furniture pass takes out
 def test_the_cheap_words_text_has_the_words_of_the_normalized_text(raw: str) -> None:
     assert tokens(words_text(raw)) == tokens(normalize_text(raw))
+
+
+# Lines that end, or nearly end, inside URLs, addresses and paths.
+LINKS = st.lists(
+    st.sampled_from(["see", " ", "\n", " \n", "\t", "/", "/usr", "and/or", "http://", "https://x.org/",
+                     "www.", "@", "a@b.de", ".html", "doc/x", "-", "•", "·", "path/", "\r\n", "\v", "\u2028"]),
+    max_size=40,
+).map("".join)
+
+
+@given(st.one_of(LINKS, LAYOUT))
+@example("mehr unter https://www.example.org/pres\nse/mitteilung.html heute")
+@example("siehe /usr/share/\ndoc/x mehr")
+def test_the_quick_check_never_skips_an_artifact(raw: str) -> None:
+    if not furniture.might_have_artifacts(raw):
+        assert furniture._find(raw) == ()
 
 
 @given(WORDS, WORDS, st.integers(1, 6))
