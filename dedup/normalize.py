@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from dedup import furniture
 
-VERSION = 2
+VERSION = 3
 """Bumped whenever the normalized text of some input changes."""
 
 
