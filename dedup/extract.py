@@ -152,8 +152,52 @@ def html_text(data: bytes) -> str:
     if not text:
         # A page too short or too odd for main-text detection: take all of its text.
         text = trafilatura.html2txt(data)
+    if not text:
+        # lxml gives up on elements nested deeper than 255 levels and returns
+        # nothing; the standard library's parser builds no tree and has no limit.
+        text = _all_text(data)
     # trafilatura writes one line per block; a block is a paragraph.
     return re.sub(r"\n+", "\n\n", text or "")
+
+
+_NOT_TEXT = frozenset({"script", "style", "template", "noscript", "head"})
+_INLINE = frozenset(
+    "a abbr b bdi bdo big cite code data del dfn em font i ins kbd mark q s samp small span strike "
+    "strong sub sup time tt u var wbr".split()
+)
+
+
+def _all_text(data: bytes) -> str:
+    """Return the text of every element of a page but scripts, styles and the head, a line a block."""
+    from html.parser import HTMLParser
+
+    from trafilatura.utils import decode_file  # the page's declared or detected encoding
+
+    class Collector(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.pieces: list[str] = []
+            self.hidden = 0
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            self.hidden += tag in _NOT_TEXT
+            if tag not in _INLINE:
+                self.pieces.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            self.hidden -= tag in _NOT_TEXT and self.hidden > 0
+            if tag not in _INLINE:
+                self.pieces.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self.hidden:
+                self.pieces.append(data)
+
+    collector = Collector()
+    collector.feed(decode_file(data))
+    collector.close()
+    lines = (" ".join(line.split()) for line in "".join(collector.pieces).split("\n"))
+    return "\n".join(line for line in lines if line)
 
 
 # -- DOCX -----------------------------------------------------------------------

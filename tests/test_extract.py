@@ -148,6 +148,15 @@ def test_html_in_a_legacy_encoding_is_decoded() -> None:
     assert "Grüße aus Köln" in text
 
 
+@pytest.mark.parametrize("depth", [300, 10_000])
+def test_html_nested_deeper_than_lxml_allows_keeps_its_text(depth: int) -> None:
+    # lxml stops at 255 levels and gives no text; nothing of the page may be lost for that.
+    inner = "".join(f"<p>{p}</p>" for p in PROSE[:2]) + "<script>var hidden = 1;</script>"
+    page = "<html><head><style>p {}</style></head><body>" + "<div>" * depth + inner
+    text = extract((page + "</div>" * depth + "</body></html>").encode("utf-8"), "html")
+    assert text.split("\n\n") == PROSE[:2]
+
+
 @pytest.mark.parametrize("subtype", ["plain", "html"])
 def test_eml_subject_and_body(subtype: str) -> None:
     message = EmailMessage()
