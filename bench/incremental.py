@@ -167,11 +167,11 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="also time a scan without an index")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    folder = args.out or ROOT / "bench" / "data" / f"incremental-{args.n}"
+    folder = (args.out or ROOT / "bench" / "data" / f"incremental-{args.n}").resolve()  # planted paths absolute
     t0 = time.perf_counter()
     planted = build(folder, args.n, args.new, args.dups, args.old_dups if args.old_dups is not None else args.n // 20,
                     args.seed)
-    print(f"corpus: {folder} ({time.perf_counter() - t0:.0f} s to build)", flush=True)
+    print(f"corpus: {folder} ({time.perf_counter() - t0:.0f} s to build); dedup {commit()}", flush=True)
     index = args.index or str(folder / "index.db")
     if not index.startswith("postgres"):
         for suffix in ("", "-wal", "-shm"):
@@ -179,7 +179,7 @@ def main() -> None:
     docs, new_dir, parked = folder / "docs", folder / "docs" / "new", folder / "parked"
     if new_dir.exists():
         new_dir.rename(parked)  # the first scan sees the old documents only
-    results: dict[str, object] = {"n": args.n, "new": args.new, "dups": args.dups, "jobs": args.jobs,
+    results: dict[str, object] = {"dedup": commit(), "n": args.n, "new": args.new, "dups": args.dups, "jobs": args.jobs,
                                   "index": "sqlite" if not index.startswith("postgres") else "postgresql",
                                   "load_average_before": os.getloadavg()}
     if args.plain:
@@ -213,6 +213,16 @@ def main() -> None:
     })
     (folder / "results.json").write_text(json.dumps(results, indent=1))
     print(json.dumps(results))
+
+
+def commit() -> str:
+    """Return the short commit of the code measured, marked when dedup/ has uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    head = git("rev-parse", "--short", "HEAD") or "(not a git checkout)"
+    return head + (" + uncommitted changes in dedup/" if git("status", "--porcelain", "dedup") else "")
 
 
 def _share(part: float | None, whole: float | None) -> str:
