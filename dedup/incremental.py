@@ -156,15 +156,18 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
 def _unchanged(spelled: dict[bytes, sources.Candidate], known: dict[bytes, Known],
                options: ScanOptions) -> tuple[list[bytes], list[bytes]]:
     """Split the files found into those whose size, time and pipeline match the index, and the rest."""
+    versions = {kind: document_version(kind) for kind in {c.kind for c in spelled.values()}}
+    follow = options.follow_symlinks
     same, check = [], []
     for key, candidate in spelled.items():
         old = known.get(key)
-        if old is not None and old.version == document_version(candidate.kind):
+        if old is not None and old.version == versions[candidate.kind]:
             try:
-                st = os.stat(candidate.path, follow_symlinks=options.follow_symlinks)
+                st = os.stat(candidate.path, follow_symlinks=follow)
             except OSError:
-                st = None
-            if st is not None and st.st_size == old.size and st.st_mtime_ns == old.mtime_ns:
+                check.append(key)
+                continue
+            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns:
                 same.append(key)
                 continue
         check.append(key)

@@ -248,9 +248,13 @@ class SQLStore:
 
     def documents(self, after: int = 0) -> list[Known]:
         """Return the documents whose id is above `after` (all by default), in path order."""
+        # Read in table order and sorted here (paths compare as bytes, as in the database): an ORDER BY
+        # would walk the path index and fetch each row from wherever it lies.
         rows = self._all(self._sql("SELECT id, path, size, mtime_ns, content_hash, version, kind, words, encoding, "
-                                   "scan, change FROM dedup_documents WHERE id > ? ORDER BY path"), (after,))
-        return [Known(r[0], bytes(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+                                   "scan, change FROM dedup_documents WHERE id > ?"), (after,))
+        found = [Known(r[0], bytes(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+        found.sort(key=_path)
+        return found
 
     def document_ids(self) -> set[int]:
         """Return the ids of all documents."""
@@ -396,3 +400,7 @@ class SQLStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _path(document: Known) -> bytes:
+    return document.path
