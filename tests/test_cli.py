@@ -137,3 +137,19 @@ def test_output_keeps_the_old_reports_mode_and_a_missing_folder_is_an_error(run:
     result = subprocess.run([sys.executable, "-m", "dedup", "scan", "samples", "-o", str(missing)],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("args", "heavy"), [
+    (["--help"], {"numpy", "rich", "rapidfuzz", "datasketch"}),
+    (["scan", str(SAMPLES), "--format", "json", "-q"], {"rich"}),
+])
+def test_a_command_imports_only_what_it_needs(args: list[str], heavy: set[str]) -> None:
+    probe = (
+        "import sys\nfrom dedup.__main__ import run\n"
+        f"sys.argv = ['dedup', *{args!r}]\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    loaded = set(done.stderr.splitlines()[-1].split())
+    assert "dedup" in loaded and not heavy & loaded

@@ -29,15 +29,19 @@ class RenderOptions:
 
 
 def render_scan(result: ScanResult, fmt: Format, out: TextIO, options: RenderOptions) -> None:
-    """Write the report of a scan to `out` in format `fmt`."""
-    from dedup.render import json, terminal
-
+    """Write the report of a scan to `out` in format `fmt` (rich is imported for the terminal only)."""
     match fmt:
         case Format.TEXT:
+            from dedup.render import terminal
+
             terminal.write_scan(result, terminal.console(out, options), options)
         case Format.JSON:
+            from dedup.render import json
+
             json.write_scan(result, out)
         case Format.JSONL:
+            from dedup.render import json
+
             json.write_scan_records(result, out)
         case _:
             assert_never(fmt)
@@ -45,12 +49,14 @@ def render_scan(result: ScanResult, fmt: Format, out: TextIO, options: RenderOpt
 
 def render_diff(comparison: Comparison, fmt: Format, out: TextIO, options: RenderOptions) -> None:
     """Write the report of a diff to `out` in format `fmt` (JSONL is one line of JSON)."""
-    from dedup.render import json, terminal
-
     match fmt:
         case Format.TEXT:
+            from dedup.render import terminal
+
             terminal.write_diff(comparison, terminal.console(out, options), options)
         case Format.JSON | Format.JSONL:
+            from dedup.render import json
+
             json.write_diff(comparison, out, one_line=fmt is Format.JSONL)
         case _:
             assert_never(fmt)
