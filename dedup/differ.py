@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
@@ -69,8 +70,13 @@ class Discrepancy:
     @property
     def context(self) -> str:
         """The changed text with some words on each side, from the side that has it."""
-        before, after = self.a_context if self.a_text else self.b_context
-        return (before + (self.a_text or self.b_text) + after).strip()
+        return context(self.a_text, self.b_text, self.a_context, self.b_context)
+
+
+def context(a_text: str, b_text: str, a_context: Sequence[str], b_context: Sequence[str]) -> str:
+    """Return the changed text with the words around it, from side a when it has text, else side b."""
+    before, after = a_context if a_text else b_context
+    return (before + (a_text or b_text) + after).strip()
 
 
 @dataclass(frozen=True)

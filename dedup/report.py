@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from dedup import __version__
+from dedup import __version__, differ
 from dedup.changes import CachedMember, IndexedScanResult, IndexSummary
 from dedup.differ import Comparison, Discrepancy
 from dedup.normalize import VERSION as NORMALIZER_VERSION
@@ -139,34 +139,28 @@ def summary(found: Iterable[Discrepancy]) -> dict[str, int]:
 
 def discrepancy(d: Discrepancy) -> Json:
     """Return one discrepancy as JSON-ready data."""
-    data: Json = {
-        "category": d.category.value,
-        "kind": d.kind,
-        "severity": d.severity,
-        "a_text": d.a_text,
-        "b_text": d.b_text,
-        "context": d.context,
-        "a": {"path": d.a.path, "line": d.a.line, "column": d.a.column},
-        "b": {"path": d.b.path, "line": d.b.line, "column": d.b.column},
-    }
-    if d.note:
-        data["note"] = d.note
-    return data
+    return _discrepancy(d.category.value, d.kind, d.severity, d.a_text, d.b_text, d.context,
+                        (d.a.path, d.a.line, d.a.column), (d.b.path, d.b.line, d.b.column), d.note)
 
 
 def cached_discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> Json:
     """Return one discrepancy as `discrepancy` does, from the fields the index caches (changes.dump_discrepancies)."""
     category, kind, severity, a_text, b_text, a_line, a_column, b_line, b_column, a0, a1, b0, b1, note = fields
-    before, after = (a0, a1) if a_text else (b0, b1)  # as Discrepancy.context
+    return _discrepancy(category, kind, severity, a_text, b_text, differ.context(a_text, b_text, (a0, a1), (b0, b1)),
+                        (a_path, a_line, a_column), (b_path, b_line, b_column), note)
+
+
+def _discrepancy(category: str, kind: str, severity: str, a_text: str, b_text: str, context: str,
+                 a: tuple[str, int, int], b: tuple[str, int, int], note: str) -> Json:
     data: Json = {
         "category": category,
         "kind": kind,
         "severity": severity,
         "a_text": a_text,
         "b_text": b_text,
-        "context": (before + (a_text or b_text) + after).strip(),
-        "a": {"path": a_path, "line": a_line, "column": a_column},
-        "b": {"path": b_path, "line": b_line, "column": b_column},
+        "context": context,
+        "a": {"path": a[0], "line": a[1], "column": a[2]},
+        "b": {"path": b[0], "line": b[1], "column": b[2]},
     }
     if note:
         data["note"] = note
