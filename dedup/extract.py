@@ -180,12 +180,14 @@ def _all_text(data: bytes) -> str:
             self.hidden = 0
 
         def handle_starttag(self, tag: str, attrs: Any) -> None:
-            self.hidden += tag in _NOT_TEXT
+            if tag in _NOT_TEXT:
+                self.hidden += 1
             if tag not in _INLINE:
                 self.pieces.append("\n")
 
         def handle_endtag(self, tag: str) -> None:
-            self.hidden -= tag in _NOT_TEXT and self.hidden > 0
+            if tag in _NOT_TEXT and self.hidden:
+                self.hidden -= 1
             if tag not in _INLINE:
                 self.pieces.append("\n")
 
