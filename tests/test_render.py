@@ -166,3 +166,13 @@ def test_diff_report_json_and_text(validate: Callable[[Any], None]) -> None:
     out = io.StringIO()
     render_diff(comparison, Format.TEXT, out, RenderOptions(width=80))
     assert out.getvalue().splitlines()[:2] == ["ref.txt ↔ copy.txt  similarity 0.90", "  1 name"]
+
+
+def test_json_lines_survive_a_surrogate_next_to_plain_records() -> None:
+    out = io.StringIO()
+    scan = result(NAME, path="bad\udcff.txt")
+    render_scan(scan, Format.JSONL, out, RenderOptions())
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert records[1]["documents"][1]["path"] == "bad\udcff.txt"
+    assert records[2]["path"] == "other.md"
+    out.getvalue().encode("utf-8")  # the surrogate is escaped, not written
