@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from dedup import collecting, differ, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
@@ -101,7 +103,7 @@ class CachedMember(Member):
             if text is None:
                 log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)",
                             self.path)
-            fields = json.loads(text) if text is not None else []
+            fields = _loads(text) if text is not None else []
             object.__setattr__(self, "_fields", fields)
         return fields
 
@@ -246,7 +248,14 @@ def load_discrepancies(text: str | None, a_path: str, b_path: str) -> tuple[diff
     if text is None:
         log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)", b_path)
         return ()
-    return tuple(_discrepancy(fields, a_path, b_path) for fields in json.loads(text))
+    return tuple(_discrepancy(fields, a_path, b_path) for fields in _loads(text))
+
+
+def _loads(text: str) -> list[list[Any]]:
+    try:
+        return orjson.loads(text)  # type: ignore[no-any-return]  # three times the json module's speed
+    except orjson.JSONDecodeError:  # an escaped lone surrogate, which orjson refuses
+        return json.loads(text)  # type: ignore[no-any-return]
 
 
 def _discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> differ.Discrepancy:

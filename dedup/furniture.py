@@ -89,20 +89,42 @@ def find(text: str) -> tuple[Edit, ...]:
     return _find(text)
 
 
-# Without a form feed there are no pages: only bullets and URLs broken at a line end can be artifacts.
-_BULLETS = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")
+# Without a form feed there are no pages, no headers, footers, footnotes or dot leaders: the
+# artifacts left are a bullet at a line's start and a URL broken at a line end (see _inline, _gap).
+_BULLETS = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")  # as in _BULLET, which finds them at a line's start
+_LINE_START_BULLET = re.compile(r"(?:^|[\n\r\v])[ \t]*[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")
 
 
 def might_have_artifacts(text: str) -> bool:
     """Return False when `text` certainly has no artifact (a quick check that skips the line-by-line pass)."""
-    return "\f" in text or _BULLETS.search(text) is not None or _maybe_broken_url(text)
+    return (
+        "\f" in text
+        or (_BULLETS.search(text) is not None and _LINE_START_BULLET.search(text) is not None)
+        or _maybe_broken_url(text)
+    )
 
 
 def _maybe_broken_url(text: str) -> bool:
-    """Return whether some line may end inside a URL, e-mail address or path (see _URL_END)."""
-    if "/" not in text and "@" not in text and "www." not in text:
-        return False
-    return any(_may_end_in_url(line) for line in text.splitlines())
+    """Return whether some line ends inside a URL, e-mail address or path that the next line continues.
+
+    The test `_gap` makes between two lines of a text without pages (they
+    follow each other, no blank line between), made only on the lines where
+    a slash, an at sign or "www." occurs.
+    """
+    for mark in ("/", "@", "www."):
+        at = text.find(mark)
+        while at >= 0:
+            end = _TERMINATOR.search(text, at + len(mark))
+            if end is None:
+                break  # the last line: nothing follows it
+            start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at), text.rfind("\v", 0, at)) + 1
+            line = text[start : end.start()]
+            following = _TERMINATOR.search(text, end.end())
+            after = text[end.end() : following.start() if following else len(text)]
+            if _may_end_in_url(line) and _URL_END.search(line.rstrip()) and _URL_NEXT.match(after.lstrip()):
+                return True
+            at = text.find(mark, end.end())
+    return False
 
 
 def _may_end_in_url(line: str) -> bool:

@@ -113,6 +113,9 @@ UNPAGED = st.lists(
 @given(st.one_of(UNPAGED, LAYOUT))
 @example("mehr unter https://www.example.org/pres\nse/mitteilung.html heute")
 @example("siehe /usr/share/\ndoc/x mehr")  # a path: its slash follows a blank
+@example("edit /etc/fstab\nand more")  # a path at a line end that the next line does not continue
+@example("instal·lat, paral·lel\n  · a bullet")  # a middle dot inside a word is no bullet; at a line start it is
+@example("a\rwww.example.org/\vpath/x b")  # lines end at \r and \v too
 def test_the_quick_check_skips_only_text_without_artifacts(text: str) -> None:
     from dedup import furniture
 
