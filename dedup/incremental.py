@@ -31,7 +31,7 @@ from importlib import metadata
 from itertools import repeat
 from typing import Any, TypeVar
 
-from dedup import __version__, changes, collecting, index, sources
+from dedup import __version__, changes, collecting, fingerprint, index, sources
 from dedup.changes import (
     IndexChange,
     IndexedScanResult,
@@ -47,7 +47,7 @@ from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import Tally, apply
-from dedup.scan import Progress, compare_group, sign_batch
+from dedup.scan import Progress, compare_group, ignore_interrupt, sign_batch
 from dedup.store import Known, NewDocument, Store, open_store
 
 __all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "dump_discrepancies", "forget",
@@ -69,6 +69,7 @@ def parameters(options: ScanOptions) -> dict[str, Any]:
     bands = index.bands_for(options.threshold, options.num_perm)
     return {
         "dedup_version": __version__, "normalizer_version": NORMALIZER_VERSION, "scheme": "affine32",
+        "shingle_hash": fingerprint.SHINGLE_HASH,
         "num_perm": options.num_perm, "seed": options.seed, "bands": bands.bands, "rows": bands.rows,
         "shingle_size": options.shingle_size, "threshold": options.threshold,
         "containment": options.containment, "content_hash": "sha256",
@@ -392,7 +393,8 @@ class _Pool:
 
 
 def _watch(scanner: int) -> None:
-    """In a worker: exit as soon as the scanning process `scanner` no longer exists."""
+    """In a worker: ignore Ctrl-C (see `ignore_interrupt`); exit as soon as the scanning process `scanner` is gone."""
+    ignore_interrupt()
 
     def watch() -> None:
         while True:

@@ -64,6 +64,23 @@ def test_the_cheap_words_text_has_the_words_of_the_normalized_text(raw: str) -> 
     assert tokens(words_text(raw)) == tokens(normalize_text(raw))
 
 
+# Anything a text may hold, with what stresses the tokenizer: case folding that changes
+# lengths (ß, İ, ﬁ), marks, digits of other scripts, characters beyond the BMP.
+TEXT = st.lists(st.one_of(st.sampled_from(["ß", "İ", "ﬁ", "e\u0301", "٣", "_", "-", " ", "\n", "𝔘", "😀", "Wort"]),
+                          st.characters(codec="utf-8")), max_size=80).map("".join)
+
+
+@given(TEXT, st.integers(1, 6))
+@example("Straße İstanbul ﬁnal", 2)
+@example("𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words", 1)  # beyond the table: the regular expression decides
+def test_the_shingles_of_a_text_are_those_of_its_tokens(text: str, size: int) -> None:
+    from dedup.fingerprint import text_shingles
+
+    count, shingles = text_shingles(text, size)
+    assert count == len(tokens(text))
+    assert shingles.tolist() == shingle_hashes(tokens(text), size).tolist()
+
+
 @given(WORDS, WORDS, st.integers(1, 6))
 def test_similarity_is_symmetric_and_in_range(a: list[str], b: list[str], size: int) -> None:
     sa, sb = shingle_hashes(a, size), shingle_hashes(b, size)
