@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -251,8 +252,19 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
     if workers <= 1 or work <= BATCH:
         yield None
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupt)
+    try:
         yield pool
+    finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
+        pool.shutdown(cancel_futures=True)
+
+
+def ignore_interrupt() -> None:
+    """In a worker: ignore SIGINT, which Ctrl-C sends the whole process group; the scanning process stops the pool.
+
+    A worker that took it would print a traceback when it happened to wait for work.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _map(pool: Executor | None, func: Callable[[T, ScanOptions], R], items: Iterable[T], options: ScanOptions) -> Iterator[R]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,10 @@ SEED_PDF = SAMPLES / "dstgb-digitalstadt" / "pdf-extract.txt"
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: limit tests that take minutes (run with -m slow)")
+    # A shell without job control starts background commands with SIGINT ignored, and a child
+    # inherits that: the tests that send dedup Ctrl-C need it to arrive, however pytest was started.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
