@@ -241,7 +241,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def language(*texts: str) -> str:
     """Return "de" or "en", by which language's function words are more frequent in the texts' openings."""
-    words = [w.lower() for text in texts for w in _WORD.findall(text[:2500])]
-    german = sum(1 for w in words if w in _GERMAN)
-    english = sum(1 for w in words if w in _ENGLISH)
+    german = english = 0
+    for text in texts:
+        words = _WORD.findall(text[:2500].lower())
+        german += sum(map(_GERMAN.__contains__, words))
+        english += sum(map(_ENGLISH.__contains__, words))
     return "de" if german > english else "en"

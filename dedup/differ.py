@@ -102,6 +102,11 @@ class Version:
         return cls(path, raw, normalize(raw))
 
     @cached_property
+    def side(self) -> align.Side:
+        """The normalized text's tokens, made once however many members a reference is compared with."""
+        return align.side(self.normalized.text)
+
+    @cached_property
     def _newlines(self) -> list[int]:
         return [m.start() for m in _NEWLINE.finditer(self.raw)]
 
@@ -118,7 +123,7 @@ class Version:
 
 def compare(a: Version, b: Version) -> list[Discrepancy]:
     """Return the discrepancies of version `b` against the reference `a`."""
-    sa, sb = align.side(a.normalized.text), align.side(b.normalized.text)
+    sa, sb = a.side, b.side
     found, moves = align.hunks(sa, sb)
     lang = classify.language(a.normalized.text, b.normalized.text)
     out = [_discrepancy(h, *_category(h, sa, sb, a, b, lang), sa, sb, a, b) for h in found]
