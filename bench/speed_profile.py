@@ -50,8 +50,8 @@ SIGN_STAGES = [
     ("read+decode", r"^(read|decode|_read_bytes|_looks_binary) \(dedup/sources\.py"),
     ("normalize: furniture", r"\(dedup/furniture\.py"),
     ("normalize", r"\(dedup/normalize\.py"),
-    ("tokens", r"^tokens \(dedup/fingerprint\.py"),
-    ("shingles", r"^shingle_hashes \(dedup/fingerprint\.py"),
+    ("tokens", r"^(tokens|_code_points|_word_table) \(dedup/fingerprint\.py"),
+    ("shingles", r"^(shingle_hashes|text_shingles|_shingles|_powers|_power_table|_fmix64) \(dedup/fingerprint\.py"),
     ("signature", r"^(signature|_fmix32|permutations) \(dedup/fingerprint\.py"),
     ("band keys", r"^band_keys \(dedup/index\.py"),
 ]
