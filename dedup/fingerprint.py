@@ -14,8 +14,10 @@ directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +31,7 @@ _P = 0x100000001B3  # the multiplier of the word polynomial; odd, so invertible 
 _P_INVERSE = pow(_P, -1, 1 << 64)
 _SHINGLE_PRIME = np.uint64(0x100000001B3)
 _ROWS_PER_CHUNK = 4096  # bounds the (shingles x permutations) matrix of one step
+_STRETCH = 1 << 20  # code points whose word hashes are summed in one step
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,22 +54,50 @@ def tokens(text: str) -> list[str]:
 
 def shingle_hashes(words: list[str], size: int) -> U32:
     """Return the sorted, distinct 32-bit hashes of the `size`-word shingles of `words`."""
+    if not words:
+        return np.empty(0, dtype=np.uint32)
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     ends = np.cumsum(lengths)
-    return _shingles(_code_points("".join(words)), ends - lengths, ends, size)
+    hashed = _word_hashes(_code_points("".join(words)), ends - lengths, ends)
+    return _distinct(_fold(_combine(hashed, min(size, len(hashed)))))
 
 
-def text_shingles(text: str, size: int) -> tuple[int, U32]:
-    """Return the number of tokens of `text` and `shingle_hashes(tokens(text), size)`, without a string per word."""
-    points = _code_points(text.casefold())
-    if len(points) and int(points.max()) > 0xFFFF:  # beyond the table: let the regular expression find the words
-        words = tokens(text)
-        return len(words), shingle_hashes(words, size)
+def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: int) -> list[Fingerprint]:
+    """Return the fingerprint of each normalized text, all texts in one pass of each numpy step.
+
+    A scan signs its documents in batches: a step over the whole batch costs
+    about what it costs over one document, where the documents are small.
+    """
+    if not texts:
+        return []
+    folded = [text.casefold() for text in texts]
+    points = _code_points("\0".join(folded))  # NUL is no word character: no word runs from one text into the next
+    if int(points.max(initial=0)) > 0xFFFF:  # beyond the table: the regular expression finds the words
+        sets = [shingle_hashes(tokens(text), shingle_size) for text in texts]
+        counts = [len(tokens(text)) for text in texts]
+        return [Fingerprint(c, s, signature(s, num_perm, seed)) for c, s in zip(counts, sets, strict=True)]
     is_word = np.zeros(len(points) + 2, dtype=np.bool_)
     is_word[1:-1] = _word_table()[points]
     bounds = np.flatnonzero(is_word[1:] != is_word[:-1])  # where runs of word characters start and end
     starts, ends = bounds[::2], bounds[1::2]
-    return len(starts), _shingles(points, starts, ends, size)
+    firsts = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])  # where each text starts in `points`
+    owner = np.searchsorted(firsts, starts, side="right") - 1  # the text of each word
+    counts = np.bincount(owner, minlength=len(texts))
+    hashed = _word_hashes(points, starts, ends)
+    keys = _distinct(_shingle_keys(hashed, owner, counts, shingle_size))  # sorted by text, distinct within each
+    shingles = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    offsets = np.searchsorted(keys >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
+    signatures = _signatures(shingles, offsets, num_perm, seed)
+    return [Fingerprint(int(counts[n]), shingles[offsets[n] : offsets[n + 1]], signatures[n])
+            for n in range(len(texts))]
+
+
+def _distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return the sorted distinct values (as np.unique, which hashes first and costs ten times more here)."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
 def _code_points(text: str) -> U32:
@@ -80,27 +111,64 @@ def _word_table() -> npt.NDArray[np.bool_]:
     return _code_points(re.sub(r"\w", "\0", plane)) != _code_points(plane)  # NUL is no word character
 
 
-def _shingles(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64], size: int) -> U32:
-    """Return the shingle hashes of the words at [starts, ends) of `points`."""
-    if len(starts) == 0:
-        return np.empty(0, dtype=np.uint32)
-    powers, inverses = _powers(len(points))
-    prefix = np.zeros(len(points) + 1, dtype=np.uint64)
-    np.cumsum(points * powers[: len(points)], out=prefix[1:])  # modulo 2**64, as uint64 arithmetic wraps
-    hashed = (prefix[ends] - prefix[starts]) * inverses[starts]  # sum of point * P**k over the word's k
-    hashed = _fmix64(hashed * _SHINGLE_PRIME + (ends - starts).astype(np.uint64))
-    width = min(size, len(hashed))
+def _word_hashes(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> U64:
+    """Return a 64-bit hash of each word [start, end) of `points`: a polynomial over its code points, mixed.
+
+    The sums come from prefix sums over stretches of about a million code
+    points, so that the tables of powers stay small for a text of any length.
+    """
+    hashed = np.empty(len(starts), dtype=np.uint64)
+    first = 0
+    while first < len(starts):
+        last = max(first + 1, int(np.searchsorted(ends, starts[first] + _STRETCH, side="right")))
+        base, top = int(starts[first]), int(ends[last - 1])
+        powers, inverses = _powers(top - base)
+        prefix = np.zeros(top - base + 1, dtype=np.uint64)
+        np.cumsum(points[base:top] * powers[: top - base], out=prefix[1:])  # modulo 2**64: uint64 arithmetic wraps
+        s, e = starts[first:last] - base, ends[first:last] - base
+        hashed[first:last] = (prefix[e] - prefix[s]) * inverses[s]  # the sum of point * P**k over the word's k
+        first = last
+    return _fmix64(hashed * _SHINGLE_PRIME + (ends - starts).astype(np.uint64))
+
+
+def _combine(hashed: U64, width: int) -> U64:
+    """Return the hash of each run of `width` consecutive words."""
     count = len(hashed) - width + 1
     combined = hashed[:count].copy()
     for j in range(1, width):
         combined = combined * _SHINGLE_PRIME + hashed[j : j + count]
-    folded = ((combined ^ (combined >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    folded.sort()
-    return folded[np.concatenate(([True], folded[1:] != folded[:-1]))]
+    return combined
+
+
+def _fold(combined: U64) -> U32:
+    return ((combined ^ (combined >> np.uint64(32))) & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+def _shingle_keys(hashed: U64, owner: npt.NDArray[np.int64], counts: npt.NDArray[np.int64], size: int) -> U64:
+    """Return text number << 32 | shingle hash for every shingle of every text.
+
+    A shingle is `size` words of one text; a text of fewer words has one
+    shingle of all of them, as `shingle_hashes` makes it.
+    """
+    parts = []
+    if len(hashed) >= size:
+        combined = _combine(hashed, size)
+        whole = owner[: len(combined)] == owner[size - 1 :]  # the window lies inside one text
+        parts.append((owner[: len(combined)][whole].astype(np.uint64) << np.uint64(32))
+                     | _fold(combined[whole]).astype(np.uint64))
+    firsts = np.cumsum(counts) - counts
+    for n in np.flatnonzero((counts > 0) & (counts < size)).tolist():
+        words = hashed[firsts[n] : firsts[n] + counts[n]]
+        parts.append((np.uint64(n) << np.uint64(32)) | _fold(_combine(words, len(words))).astype(np.uint64))
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.uint64)
 
 
 @lru_cache(maxsize=4)
 def _power_table(size: int) -> tuple[U64, U64]:
+    return _power_arrays(size)
+
+
+def _power_arrays(size: int) -> tuple[U64, U64]:
     powers = np.full(size, _P, dtype=np.uint64)
     powers[0] = 1
     inverses = np.full(size, _P_INVERSE, dtype=np.uint64)
@@ -109,8 +177,9 @@ def _power_table(size: int) -> tuple[U64, U64]:
 
 
 def _powers(length: int) -> tuple[U64, U64]:
-    """Return P**k and P**-k modulo 2**64 for k up to at least `length`."""
-    return _power_table(max(1 << 12, 1 << (length - 1).bit_length()))
+    """Return P**k and P**-k modulo 2**64 for k up to at least `length` (kept for stretches, not for longer words)."""
+    size = max(1 << 12, 1 << (length - 1).bit_length())
+    return _power_table(size) if size <= _STRETCH else _power_arrays(size)
 
 
 def _fmix64(h: U64) -> U64:
@@ -140,19 +209,42 @@ def _fmix32(h: U32) -> U32:
 
 def signature(shingles: U32, num_perm: int, seed: int) -> U32:
     """Return the MinHash signature of a set of 32-bit hashes (datasketch affine32)."""
+    return _signatures(shingles.astype(np.uint32), np.array([0, len(shingles)]), num_perm, seed)[0]
+
+
+def _signatures(shingles: U32, offsets: npt.NDArray[Any], num_perm: int, seed: int) -> npt.NDArray[np.uint32]:
+    """Return the signature of each set shingles[offsets[n] : offsets[n + 1]], one row each.
+
+    The hashes of up to `_ROWS_PER_CHUNK` shingles under every permutation are
+    made in one buffer, a row per permutation, and each set's minimum is taken
+    along the rows (`minimum.reduceat` over contiguous memory, ten times
+    faster than down the columns in fresh arrays).
+    """
     a, b = permutations(num_perm, seed)
-    result = np.full(num_perm, 0xFFFFFFFF, dtype=np.uint32)
-    mixed = _fmix32(shingles.astype(np.uint32))
-    for start in range(0, len(mixed), _ROWS_PER_CHUNK):
-        chunk = mixed[start : start + _ROWS_PER_CHUNK, None]
-        np.minimum(result, (chunk * a + b).min(axis=0), out=result)
+    a, b = a[:, None], b[:, None]
+    mixed = _fmix32(shingles)
+    result = np.full((len(offsets) - 1, num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    buffer = np.empty((num_perm, min(_ROWS_PER_CHUNK, max(1, len(mixed)))), dtype=np.uint32)
+    first = 0
+    while first < len(offsets) - 1:  # sets taken together up to a chunk; a larger set alone, chunk by chunk
+        last = max(first + 1, int(np.searchsorted(offsets, offsets[first] + _ROWS_PER_CHUNK, side="right")) - 1)
+        lo, hi = int(offsets[first]), int(offsets[last])
+        for start in range(lo, hi, _ROWS_PER_CHUNK):
+            stop = min(hi, start + _ROWS_PER_CHUNK)
+            values = buffer[:, : stop - start]
+            np.multiply(a, mixed[None, start:stop], out=values)
+            np.add(values, b, out=values)
+            cuts = np.clip(offsets[first:last] - start, 0, stop - start)
+            rows = np.flatnonzero(np.diff(np.append(cuts, stop - start)) > 0)  # the sets with shingles here
+            minima = np.minimum.reduceat(values, cuts[rows], axis=1).T
+            result[first + rows] = np.minimum(result[first + rows], minima)
+        first = last
     return result
 
 
 def fingerprint(text: str, shingle_size: int, num_perm: int, seed: int) -> Fingerprint:
     """Return the fingerprint of normalized `text`."""
-    count, shingles = text_shingles(text, shingle_size)
-    return Fingerprint(count, shingles, signature(shingles, num_perm, seed))
+    return fingerprints([text], shingle_size, num_perm, seed)[0]
 
 
 def jaccard(a: U32, b: U32) -> float:

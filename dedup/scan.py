@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO, Protocol, TypeVar
 
 import numpy as np
@@ -121,23 +121,47 @@ Reader = Callable[[sources.Candidate, ScanOptions], sources.Document | sources.S
 """Reads one file: `sources.read` for local paths; an engine may bring another (dedup.engines.urls)."""
 
 
-def sign(candidate: sources.Candidate, options: ScanOptions, bands: index.Bands,
-         reader: Reader = sources.read) -> Signed | sources.Skipped:
-    """Read, normalize and fingerprint one file."""
-    read = reader(candidate, options)
-    if isinstance(read, sources.Skipped):
-        return read
-    text = words_text(read.text)
-    found = fingerprint.fingerprint(text, options.shingle_size, options.num_perm, options.seed)
-    keys = index.band_keys(found.signature[None, :], bands)[0]
-    return Signed(read.path, read.encoding, read.kind, found.tokens, keys, found.shingles, found.signature)
-
-
 def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions,
                reader: Reader = sources.read) -> list[Signed | sources.Skipped]:
-    """Sign a batch of files (the unit of work a process is given)."""
+    """Read, normalize and fingerprint a batch of files (the unit of work a process is given).
+
+    The words of up to about four million characters are fingerprinted at
+    once (`fingerprint.fingerprints`), so a batch of large files holds no
+    more text than that at a time.
+    """
     bands = index.bands_for(options.threshold, options.num_perm)
-    return [sign(candidate, options, bands, reader) for candidate in batch]
+    out: list[Signed | sources.Skipped | None] = []
+    waiting: list[tuple[int, sources.Document, str]] = []  # its place in `out`, the document, its words
+    size = 0
+    for candidate in batch:
+        read = reader(candidate, options)
+        if isinstance(read, sources.Skipped):
+            out.append(read)
+            continue
+        words = words_text(read.text)
+        waiting.append((len(out), replace(read, text=""), words))
+        out.append(None)
+        size += len(words)
+        if size >= _SIGN_CHARACTERS:
+            _sign(waiting, out, options, bands)
+            waiting, size = [], 0
+    _sign(waiting, out, options, bands)
+    return [item for item in out if item is not None]
+
+
+_SIGN_CHARACTERS = 1 << 22
+
+
+def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed | sources.Skipped | None],
+          options: ScanOptions, bands: index.Bands) -> None:
+    """Fingerprint the waiting documents and put each one's `Signed` in its place in `out`."""
+    if not waiting:
+        return
+    found = fingerprint.fingerprints([words for _, _, words in waiting], options.shingle_size, options.num_perm,
+                                     options.seed)
+    keys = index.band_keys(np.stack([f.signature for f in found]), bands)
+    for (place, doc, _), f, k in zip(waiting, found, keys, strict=True):
+        out[place] = Signed(doc.path, doc.encoding, doc.kind, f.tokens, k, f.shingles, f.signature)
 
 
 def compare_group(paths: Sequence[str], options: ScanOptions,

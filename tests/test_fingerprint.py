@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 from datasketch import MinHash
 
-from dedup.fingerprint import containment, fingerprint, jaccard, shingle_hashes, signature, tokens
+from dedup.fingerprint import containment, fingerprint, fingerprints, jaccard, shingle_hashes, signature, tokens
 from dedup.groups import Pair, cluster, verify
 from dedup.index import band_keys, bands_for, bucket_edges, candidate_pairs
 from tests.text import ENGLISH, GERMAN
@@ -15,6 +15,27 @@ def test_signature_is_datasketch_affine32_bit_for_bit() -> None:
         expected = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda x: x)
         expected.update_batch([int(x) for x in shingles])
         assert np.array_equal(signature(shingles, num_perm, seed), expected.hashvalues)
+
+
+def test_a_batch_is_fingerprinted_as_each_text_alone_and_as_datasketch_would() -> None:
+    rng = np.random.default_rng(5)
+    vocabulary = [f"Wort{n}" for n in range(3000)]
+    sizes = (3000, 10, 0, 9000, 4, 2500, 2500, 1)  # sets below, above and across the 4,096 rows signed at a time
+    texts = [" ".join(vocabulary[i] for i in rng.integers(0, len(vocabulary), n)) + "." for n in sizes]
+    for text, found in zip(texts, fingerprints(texts, 5, 128, 1), strict=True):
+        alone = shingle_hashes(tokens(text), 5)
+        assert found.tokens == len(tokens(text))
+        assert np.array_equal(found.shingles, alone)
+        expected = MinHash(num_perm=128, seed=1, hashfunc=lambda x: x)
+        expected.update_batch([int(x) for x in alone])
+        assert np.array_equal(found.signature, expected.hashvalues)
+
+
+def test_a_text_longer_than_a_stretch_of_word_hashes_has_the_shingles_of_its_tokens() -> None:
+    rng = np.random.default_rng(6)
+    text = " ".join(f"w{n}" for n in rng.integers(0, 100_000, 250_000))  # about 1.7 million code points
+    (found,) = fingerprints([text], 5, 8, 1)
+    assert np.array_equal(found.shingles, shingle_hashes(tokens(text), 5))
 
 
 def test_tokens_fold_case_and_drop_punctuation() -> None:

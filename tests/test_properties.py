@@ -70,15 +70,18 @@ TEXT = st.lists(st.one_of(st.sampled_from(["ß", "İ", "ﬁ", "e\u0301", "٣", "
                           st.characters(codec="utf-8")), max_size=80).map("".join)
 
 
-@given(TEXT, st.integers(1, 6))
-@example("Straße İstanbul ﬁnal", 2)
-@example("𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words", 1)  # beyond the table: the regular expression decides
-def test_the_shingles_of_a_text_are_those_of_its_tokens(text: str, size: int) -> None:
-    from dedup.fingerprint import text_shingles
+@given(st.lists(TEXT, max_size=6), st.integers(1, 6))
+@example(["Straße İstanbul ﬁnal", "", "eins zwei", "a b c d e f g h"], 2)
+@example(["𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words", "plain words here"], 1)  # beyond the table: the regular expression decides
+@example(["one\x00two three", "four"], 3)  # a NUL in a text is no word, as the NUL between texts
+def test_a_batch_of_fingerprints_is_each_text_fingerprinted_from_its_tokens(texts: list[str], size: int) -> None:
+    from dedup.fingerprint import fingerprints, signature
 
-    count, shingles = text_shingles(text, size)
-    assert count == len(tokens(text))
-    assert shingles.tolist() == shingle_hashes(tokens(text), size).tolist()
+    for text, found in zip(texts, fingerprints(texts, size, 16, 7), strict=True):
+        shingles = shingle_hashes(tokens(text), size)
+        assert found.tokens == len(tokens(text))
+        assert found.shingles.tolist() == shingles.tolist()
+        assert found.signature.tolist() == signature(shingles, 16, 7).tolist()
 
 
 @given(WORDS, WORDS, st.integers(1, 6))
