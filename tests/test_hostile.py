@@ -1162,7 +1162,7 @@ def children(pid: int) -> list[int]:
 def test_ctrl_c_ends_the_scan_cleanly(tmp_path: Path) -> None:
     """SIGINT to the process group, as a terminal sends it, while the extraction worker runs."""
     corpus = tmp_path / "corpus"
-    interrupt_corpus(corpus, files=10_000)
+    interrupt_corpus(corpus, files=30_000)  # 10,000 were scanned within the wait below
     out = tmp_path / "out"
     out.mkdir()
     report = out / "report.json"
@@ -1180,7 +1180,7 @@ def test_ctrl_c_ends_the_scan_cleanly(tmp_path: Path) -> None:
         time.sleep(0.05)  # the worker starts on the first file read: the scan is under way
     time.sleep(
         2
-    )  # the worker has extracted the page and waits for the next file; 10,000 files to go
+    )  # the worker has extracted the page and waits for the next file; 30,000 files to go
     assert proc.poll() is None, (
         "the scan ended before it could be interrupted: make the corpus larger"
     )
