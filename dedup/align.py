@@ -56,8 +56,13 @@ class Side:
     def is_word(self, i: int) -> bool:
         return self.words[i][0].isalnum() or self.words[i][0] == "_"
 
+    @cached_property
+    def _words_before(self) -> list[int]:
+        """How many word tokens (not punctuation) come before each token, and in all (built on first use)."""
+        return list(accumulate((w[0].isalnum() or w[0] == "_" for w in self.words), initial=0))
+
     def count_words(self, lo: int, hi: int) -> int:
-        return sum(1 for i in range(lo, hi) if self.is_word(i))
+        return self._words_before[hi] - self._words_before[lo] if lo < hi else 0
 
     def span(self, lo: int, hi: int) -> str:
         return self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""

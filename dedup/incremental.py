@@ -57,6 +57,11 @@ log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 1024  # documents written per transaction at most...
 COMMIT_SECONDS = 2.0  # ...and at least this often: what an interruption can lose, what other scanners wait for
+# Worker processes take about 0.4 s to start and each loads the lemmatizer's dictionaries (about 1 s) when it
+# compares: work that one process does in about a second is done without them.
+_PARALLEL_FILES = 2048  # files to hash (hashing runs at a gigabyte a second or so)
+_PARALLEL_BYTES = 8 << 20  # bytes of files to sign (about 8 MB a second)
+_PARALLEL_WORDS = 250_000  # words in the groups to compare (about 4 µs a word)
 _BATCH = 256  # files a worker hashes, signs or compares per task
 _EXTRACTORS = {"pdf": "pypdfium2", "html": "trafilatura", "docx": "python-docx"}
 
@@ -133,8 +138,9 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
         why = dict(zip(keys_of((s.path for s in skipped), os.getcwd()), (s.reason for s in skipped), strict=True))
         removals = [(k, _reason(path, why)) for path, k in known.items() if path not in spelled]
-        for key, hashed in zip(check, _map_batches(pool, _hash_batch, [spelled[k].path for k in check], options),
-                               strict=True):
+        hashes = _map_batches(pool, _hash_batch, [spelled[k].path for k in check], options,
+                              parallel=len(check) > _PARALLEL_FILES)
+        for key, hashed in zip(check, hashes, strict=True):
             old = known.get(key)
             if isinstance(hashed, sources.Skipped):
                 skipped.append(hashed)
@@ -217,7 +223,8 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
         removals.clear()
         last = time.monotonic()
 
-    signed = _map_batches(pool, sign_batch, [spelled[k] for k, _ in to_sign], options)
+    signed = _map_batches(pool, sign_batch, [spelled[k] for k, _ in to_sign], options,
+                          parallel=sum(size for _, (size, _, _) in to_sign) > _PARALLEL_BYTES)
     for (key, (size, mtime, digest)), item in zip(to_sign, signed, strict=True):
         if isinstance(item, sources.Skipped):
             skipped.append(item)
@@ -245,7 +252,8 @@ def _compare(store: Store, pool: _Pool, options: ScanOptions) -> None:
             for ref, members in jobs.values()]
     done: list[tuple[int, int, str]] = []
     last = time.monotonic()
-    for (ref, members), found in zip(jobs.values(), _map(pool, _compare_job, work, options), strict=True):
+    parallel = sum(paths[d][0] for ref, members in jobs.values() for d in (ref, *members)) > _PARALLEL_WORDS
+    for (ref, members), found in zip(jobs.values(), _map(pool, _compare_job, work, options, parallel), strict=True):
         done += [(member, ref, text) for member, text in zip(members, found, strict=True)]
         if len(done) >= COMMIT_EVERY or time.monotonic() - last >= COMMIT_SECONDS:
             _cache(store, done)
@@ -362,7 +370,7 @@ class _NoProgress:
 
 
 class _Pool:
-    """Worker processes, started on first use and only for more than one batch of work.
+    """Worker processes, started on first use, for work that one process would take more than about a second for.
 
     They come from a fork server (or are spawned), never forked from this
     process, so they hold none of its descriptors: the index's lock and
@@ -375,8 +383,8 @@ class _Pool:
         self._workers = jobs or os.cpu_count() or 1
         self._pool: Executor | None = None
 
-    def executor(self, batches: int) -> Executor | None:
-        if self._workers <= 1 or batches <= 1:
+    def executor(self) -> Executor | None:
+        if self._workers <= 1:
             return None
         if self._pool is None:
             method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -409,19 +417,20 @@ def _watch(scanner: int) -> None:
     threading.Thread(target=watch, name="dedup-watch", daemon=True).start()
 
 
-def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], options: ScanOptions) -> Iterator[R]:
-    """Apply `func` to each item (a group to compare) in order, in the pool when there are more than a few."""
-    executor = pool.executor(len(items) // 8)
+def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], options: ScanOptions,
+         parallel: bool) -> Iterator[R]:
+    """Apply `func` to each item (a group to compare) in order, in the pool if `parallel`."""
+    executor = pool.executor() if parallel else None
     if executor is None:
         return (func(item, options) for item in items)
     return executor.map(func, items, repeat(options), chunksize=8)
 
 
 def _map_batches(pool: _Pool, func: Callable[[Sequence[T], ScanOptions], list[R]], items: Sequence[T],
-                 options: ScanOptions) -> Iterator[R]:
-    """Apply `func` to batches of the items, in the pool when there are several, and yield each item's result."""
+                 options: ScanOptions, parallel: bool) -> Iterator[R]:
+    """Apply `func` to batches of the items, in the pool if `parallel`, and yield each item's result."""
     batches = [list(items[start : start + _BATCH]) for start in range(0, len(items), _BATCH)]
-    executor = pool.executor(len(batches))
+    executor = pool.executor() if parallel and len(batches) > 1 else None
     results = (func(b, options) for b in batches) if executor is None else executor.map(func, batches, repeat(options))
     for result in results:
         yield from result

@@ -199,7 +199,7 @@ def _running(pid: int) -> bool:
 def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resumes(
         run: Run, tmp_path: Path, how: signal.Signals) -> None:
     docs, index = tmp_path / "docs", tmp_path / "index.db"
-    planted = corpus(docs, 2000, 40, words=40)
+    planted = corpus(docs, 2000, 40, words=900)  # 12 MB: worth worker processes (incremental._PARALLEL_BYTES)
     jobs = "2" if how == signal.SIGKILL else "1"  # kill -9 hits the scan alone: its workers must not live on
     process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", jobs,
                                 "-q", "--format", "json", "-o", str(tmp_path / "report.json")],
@@ -209,6 +209,8 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
         time.sleep(0.01)
     assert process.poll() is None, "the scan ended before it could be interrupted"
     helpers = _descendants(process.pid) if os.path.isdir("/proc") else set()
+    if how == signal.SIGKILL and os.path.isdir("/proc"):
+        assert helpers, "the scan started no worker process: the test would not show that none outlives it"
     if how == signal.SIGKILL:
         os.kill(process.pid, how)
     else:
