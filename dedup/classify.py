@@ -239,11 +239,12 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def language(*texts: str) -> str:
-    """Return "de" or "en", by which language's function words are more frequent in the texts' openings."""
-    german = english = 0
-    for text in texts:
-        words = _WORD.findall(text[:2500].lower())
-        german += sum(map(_GERMAN.__contains__, words))
-        english += sum(map(_ENGLISH.__contains__, words))
-    return "de" if german > english else "en"
+def function_words(text: str) -> tuple[int, int]:
+    """Return how many German and how many English function words the opening of `text` has."""
+    words = _WORD.findall(text[:2500].lower())
+    return sum(map(_GERMAN.__contains__, words)), sum(map(_ENGLISH.__contains__, words))
+
+
+def language(*counts: tuple[int, int]) -> str:
+    """Return "de" or "en", by which language's function words are more frequent in the texts (`function_words`)."""
+    return "de" if sum(c[0] for c in counts) > sum(c[1] for c in counts) else "en"

@@ -107,6 +107,11 @@ class Version:
         return align.side(self.normalized.text)
 
     @cached_property
+    def function_words(self) -> tuple[int, int]:
+        """How many German and English function words open the text (`classify.function_words`), counted once."""
+        return classify.function_words(self.normalized.text)
+
+    @cached_property
     def _newlines(self) -> list[int]:
         return [m.start() for m in _NEWLINE.finditer(self.raw)]
 
@@ -125,7 +130,7 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     """Return the discrepancies of version `b` against the reference `a`."""
     sa, sb = a.side, b.side
     found, moves = align.hunks(sa, sb)
-    lang = classify.language(a.normalized.text, b.normalized.text)
+    lang = classify.language(a.function_words, b.function_words)
     out = [_discrepancy(h, *_category(h, sa, sb, a, b, lang), sa, sb, a, b) for h in found]
     for move in moves:
         h = Hunk(move.removed.a0, move.removed.a1, move.added.b0, move.added.b1)

@@ -57,3 +57,18 @@ def test_fast_path_finds_the_groups_datasketch_finds(tmp_path: Path, jobs: int) 
     found = {frozenset(m.path for m in g.members) for g in result.groups}
     assert found == by_the_book(tmp_path, options)
     assert len(found) == 50
+
+
+def test_a_signed_document_reaches_the_scan_from_a_worker_intact(tmp_path: Path) -> None:
+    import pickle
+
+    from dedup.scan import sign_batch
+    from dedup.sources import Candidate
+
+    corpus(tmp_path, n=3)
+    batch = sign_batch([Candidate(str(p), "text") for p in sorted(tmp_path.iterdir())], ScanOptions())
+    for sent, got in zip(batch, pickle.loads(pickle.dumps(batch)), strict=True):
+        assert (got.path, got.encoding, got.kind, got.words) == (sent.path, sent.encoding, sent.kind, sent.words)
+        for name in ("keys", "shingles", "signature"):
+            a, b = getattr(sent, name), getattr(got, name)
+            assert a.dtype == b.dtype and a.tolist() == b.tolist()
