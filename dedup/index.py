@@ -98,3 +98,72 @@ def unique_edges(edges: Edges) -> Edges:
         return np.empty((0, 2), dtype=np.int64)
     codes = np.unique((edges[:, 0] << 32) | edges[:, 1])
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
+
+
+@dataclass(frozen=True)
+class Run:
+    """The band keys of some documents, sorted: band b's keys are ``keys[starts[b]:starts[b + 1]]``.
+
+    A persistent index keeps its band keys as a few such runs, the way a
+    log-structured merge tree does: each batch of new documents adds one run
+    (written in one piece, not as millions of rows at random places of a
+    B-tree), and a run is merged into the one before it when it has grown to
+    half its size, so that there are about log2(batches) runs to look keys up in.
+    """
+
+    starts: npt.NDArray[np.int64]  # shape (bands + 1,)
+    keys: U64
+    docs: npt.NDArray[np.int64]  # the document of each key
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def make_run(keys: U64, ids: npt.NDArray[np.int64]) -> Run:
+    """Return the run of documents `ids` with band keys `keys` (shape (n, bands))."""
+    n, bands = keys.shape
+    order = np.argsort(keys, axis=0, kind="stable")
+    flat_keys = np.take_along_axis(keys, order, axis=0).T.ravel()
+    flat_docs = np.asarray(ids, dtype=np.int64)[order].T.ravel()
+    return Run(np.arange(bands + 1, dtype=np.int64) * n, flat_keys, flat_docs)
+
+
+def merge_runs(runs: list[Run], dropped: npt.NDArray[np.int64] | None = None) -> Run:
+    """Return one run with the entries of `runs`, leaving out those of the documents `dropped`."""
+    bands = len(runs[0].starts) - 1
+    keys, docs, starts = [], [], [0]
+    for band in range(bands):
+        k = np.concatenate([r.keys[r.starts[band] : r.starts[band + 1]] for r in runs])
+        d = np.concatenate([r.docs[r.starts[band] : r.starts[band + 1]] for r in runs])
+        if dropped is not None and len(dropped):
+            kept = ~np.isin(d, dropped)
+            k, d = k[kept], d[kept]
+        order = np.argsort(k, kind="stable")  # sorted pieces: timsort merges them in linear time
+        keys.append(k[order])
+        docs.append(d[order])
+        starts.append(starts[-1] + len(order))
+    return Run(np.array(starts, dtype=np.int64), np.concatenate(keys), np.concatenate(docs))
+
+
+def run_matches(runs: list[Run], keys: U64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return every stored entry under one of `keys` (shape (n, bands)): the row and band asked, and its document."""
+    rows, bands, docs = [], [], []
+    for run in runs:
+        for band in range(keys.shape[1]):
+            begin = run.starts[band]
+            stored = run.keys[begin : run.starts[band + 1]]
+            low = np.searchsorted(stored, keys[:, band], "left")
+            count = np.searchsorted(stored, keys[:, band], "right") - low
+            hit = np.flatnonzero(count)
+            if len(hit) == 0:
+                continue
+            count = count[hit]
+            skip = np.repeat(np.cumsum(count) - count, count)  # where each hit's entries begin in the output
+            at = np.repeat(low[hit], count) + np.arange(int(count.sum())) - skip
+            rows.append(np.repeat(hit, count))
+            bands.append(np.full(len(at), band, dtype=np.int64))
+            docs.append(run.docs[begin + at])
+    if not rows:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(rows).astype(np.int64), np.concatenate(bands), np.concatenate(docs)

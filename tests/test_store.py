@@ -79,7 +79,7 @@ def test_fingerprints_are_stored_compactly_and_come_back_equal(location: str) ->
         assert sizes == (4 * OPTIONS.num_perm, 4 * len(doc.shingles))  # uint32 bytes, not a pickle
 
 
-def test_band_centers_give_the_smallest_id_per_key_and_removal_drops_the_keys(location: str) -> None:
+def test_band_centers_give_the_smallest_id_per_key_and_skip_removed_documents(location: str) -> None:
     a, b = document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)
     unrelated = document("/a/3.txt", " ".join(f"other{n}" for n in range(200)))
     with open_store(location) as store:
@@ -92,7 +92,37 @@ def test_band_centers_give_the_smallest_id_per_key_and_removal_drops_the_keys(lo
             assert (centers[1] == first + 2).all()
             tx.remove_documents([first])
             assert (tx.band_centers(a.keys[None, :]) == first + 1).all()
-            assert tx.counts()["band_keys"] == 2 * BANDS.bands
+            assert tx.counts()["band_keys"] == 3 * BANDS.bands  # kept in their run, skipped
+        with store.write() as tx:  # a batch at least half as large: its run is merged, without the removed keys
+            more = tx.next_id("documents", 2)
+            tx.add_documents(more, [document("/a/4.txt", TEXT + " x"), document("/a/5.txt", TEXT + " y")], 1)
+            assert tx.counts()["band_keys"] == 4 * BANDS.bands
+            assert (tx.band_centers(a.keys[None, :]) == first + 1).all()
+
+
+def test_band_runs_stay_few_and_find_every_stored_key(location: str) -> None:
+    rng = np.random.default_rng(7)
+    bands = 6
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        added: list[np.ndarray] = []
+        for batch in range(40):
+            keys = rng.integers(0, 2**64, size=(int(rng.integers(1, 30)), bands), dtype=np.uint64)
+            keys[:, 0] = 5  # one bucket every document shares
+            with store.write() as tx:
+                first = tx.next_id("documents", len(keys))
+                docs = [NewDocument(f"/r/{batch}-{n}".encode(), 1, 1, b"h" * 32, "v", "utf-8", "text", 1,
+                                    np.zeros(4, np.uint32), np.zeros(1, np.uint32), k, "new")
+                        for n, k in enumerate(keys)]
+                tx.add_documents(first, docs, 1)
+            added.append(np.column_stack([np.arange(first, first + len(keys)), keys.view(np.int64)]))
+        every = np.concatenate(added)
+        with store.write() as tx:
+            assert tx.counts()["band_keys"] == every.shape[0] * bands
+            assert len(tx._load_runs()) <= 1 + int(np.log2(40))
+            centers = tx.band_centers(every[:, 1:].view(np.uint64))
+        assert (centers[:, 0] == every[0, 0]).all()  # the shared bucket's smallest document
+        assert (centers[:, 1:] == every[:, :1]).all()  # each other key finds its own document
 
 
 def test_the_database_refuses_a_group_that_names_a_missing_document(location: str) -> None:
@@ -110,13 +140,17 @@ def test_the_database_refuses_a_group_that_names_a_missing_document(location: st
 
 
 def test_a_failed_transaction_leaves_nothing_behind(location: str) -> None:
+    doc = document("/a/1.txt", TEXT)
     with open_store(location) as store:
         store.begin_scan(parameters(OPTIONS), ["a"], False)
         with pytest.raises(KeyboardInterrupt), store.write() as tx:
-            tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], 1)
+            tx.add_documents(tx.next_id("documents"), [doc], 1)
             raise KeyboardInterrupt
         with store.read() as tx:
-            assert tx.counts()["documents"] == 0
+            assert tx.counts() == {"documents": 0, "groups": 0, "grouped_documents": 0, "verified_pairs": 0,
+                                   "band_keys": 0}
+        with store.write() as tx:  # nor is the run it made
+            assert (tx.band_centers(doc.keys[None, :]) == -1).all()
 
 
 def test_an_unfinished_scan_is_resumed_by_the_next_one(location: str) -> None:

@@ -32,7 +32,7 @@ from dedup.index import U64
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: band keys in runs (dedup_band_runs), not one row each
 
 class StoreError(DedupError):
     """The index cannot be opened or used as asked."""

@@ -56,7 +56,10 @@ class PostgresStore(SQLStore):
             with self._conn.transaction():
                 self._conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK, _PG_WRITE))
                 yield self
-        except self._psycopg.Error as err:
+        except BaseException as err:
+            self._runs.clear()  # runs read or made in the transaction may be gone with it
+            if not isinstance(err, self._psycopg.Error):
+                raise
             raise StoreError(f"the index {self.location} failed: {err}".strip()) from err
 
     @contextmanager
@@ -90,13 +93,3 @@ class PostgresStore(SQLStore):
     def _by_hash(self, hashes: set[bytes]) -> list[Any]:
         return self._all("SELECT content_hash, kind, version, encoding, words, signature, shingles "
                          "FROM dedup_documents WHERE content_hash = ANY(%s::bytea[])", (list(hashes),))
-
-    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
-        sql = ("SELECT q.band, q.key, (SELECT MIN(b.doc) FROM dedup_band_keys b WHERE b.band = q.band "
-               "AND b.key = q.key) FROM unnest(%s::smallint[], %s::bigint[]) AS q(band, key)")
-        return self._all(sql, ([p[0] for p in pairs], [p[1] for p in pairs]))
-
-    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
-        with self._conn.cursor() as cur, cur.copy("COPY dedup_band_keys (band, key, doc) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)

@@ -41,8 +41,8 @@ CREATE TABLE IF NOT EXISTS dedup_documents (
   words BIGINT NOT NULL, signature BLOB NOT NULL, shingles BLOB NOT NULL,
   scan BIGINT NOT NULL, change TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_documents_hash ON dedup_documents (content_hash);
-CREATE TABLE IF NOT EXISTS dedup_band_keys (
-  band SMALLINT NOT NULL, key BIGINT NOT NULL, doc BIGINT NOT NULL, PRIMARY KEY (band, key, doc)) WITHOUT_ROWID;
+CREATE TABLE IF NOT EXISTS dedup_band_runs (
+  run BIGINT NOT NULL, band SMALLINT NOT NULL, keys BLOB NOT NULL, docs BLOB NOT NULL, PRIMARY KEY (run, band));
 CREATE TABLE IF NOT EXISTS dedup_pairs (
   a BIGINT NOT NULL REFERENCES dedup_documents (id) ON DELETE CASCADE,
   b BIGINT NOT NULL REFERENCES dedup_documents (id) ON DELETE CASCADE,
@@ -61,11 +61,13 @@ CREATE TABLE IF NOT EXISTS dedup_removed (
   scan BIGINT NOT NULL, path BLOB NOT NULL, reason TEXT NOT NULL, content_hash BLOB NOT NULL, grp BIGINT);
 CREATE INDEX IF NOT EXISTS dedup_removed_scan ON dedup_removed (scan);
 """
-# Band keys carry no foreign key on purpose: a cascade would need a second index
-# over millions of rows. A document's keys are deleted by their primary key,
-# recomputed from its stored signature (remove_documents), in the same transaction.
-WIPE = ("dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_keys",
+# Band keys are kept in runs (see index.Run): one row for each run and band, its
+# keys sorted, with the document of each. A run is written whole, in the
+# transaction that adds its documents; the keys of a document taken out stay in
+# its run, unused (a lookup skips documents that are gone), until the run is merged.
+WIPE = ("dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
          "dedup_documents", "dedup_scans", "dedup_meta")
+LEGACY = ("dedup_band_keys",)  # tables of older layouts, dropped by a rebuild
 
 
 class SQLStore:
@@ -81,7 +83,7 @@ class SQLStore:
 
     def __init__(self) -> None:
         self._conn: Any = None
-        self._banding: index.Bands | None = None
+        self._runs: dict[int, index.Run] = {}  # the band-key runs read so far; runs are never changed, only replaced
 
     # -- what a subclass supplies ------------------------------------------------------
 
@@ -93,12 +95,6 @@ class SQLStore:
 
     def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
         """Return an SQL test `IN …` for a set of ids, and its one parameter."""
-        raise NotImplementedError
-
-    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
-        raise NotImplementedError
-
-    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
         raise NotImplementedError
 
     def _sql(self, text: str) -> str:
@@ -134,12 +130,13 @@ class SQLStore:
             log.warning("rebuilding the index at %s: every document is read again", self.location)
             for table in WIPE:
                 self._exec(f"DELETE FROM {table}")
+            for table in LEGACY:
+                self._exec(f"DROP TABLE IF EXISTS {table}")
             old = None
         if old is None:
             self._exec(self._sql("INSERT INTO dedup_meta VALUES ('schema', ?)"), (str(SCHEMA_VERSION),))
             self._exec(self._sql("INSERT INTO dedup_meta VALUES ('parameters', ?)"),
                        (json.dumps(parameters, sort_keys=True),))
-            self._banding = None
 
     def _register(self, roots: Sequence[str]) -> int:
         scan = self.next_id("scans")
@@ -197,40 +194,76 @@ class SQLStore:
         return first
 
     def add_documents(self, first_id: int, documents: Sequence[NewDocument], scan: int) -> None:
-        """Insert documents with consecutive ids from `first_id`, and their band keys."""
+        """Insert documents with consecutive ids from `first_id`, and their band keys as a new run."""
         self._many(
             "INSERT INTO dedup_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((first_id + n, d.path, d.size, d.mtime_ns, d.content_hash, d.version, d.encoding, d.kind,
               d.words, blob(d.signature), blob(d.shingles), scan, d.change) for n, d in enumerate(documents)),
         )
-        rows: list[tuple[int, int, int]] = []
-        for n, d in enumerate(documents):
-            if d.words:  # a document without words has no shingles and pairs with nothing
-                rows.extend((band, key, first_id + n) for band, key in enumerate(d.keys.view(np.int64).tolist()))
-        if rows:
-            self._copy_band_keys(rows)
+        keyed = [n for n, d in enumerate(documents) if d.words]  # no shingles: pairs with nothing
+        if keyed:
+            keys = np.stack([documents[n].keys for n in keyed]).astype(np.uint64)
+            self._add_run(index.make_run(keys, np.array(keyed, dtype=np.int64) + first_id))
+
+    def _add_run(self, run: index.Run) -> None:
+        """Store a run, merged first with the smallest stored runs while it is at least half as large as them.
+
+        Like a binary counter, this keeps about log2(batches) runs and writes
+        each key about log2(batches) times; a merge leaves out the keys of
+        documents taken out since.
+        """
+        runs = self._load_runs()
+        while runs:
+            smallest = min(runs, key=lambda r: (len(runs[r]), r))
+            if 2 * len(run) < len(runs[smallest]):
+                break
+            pieces = [runs.pop(smallest), run]
+            docs = np.unique(np.concatenate([p.docs for p in pieces]))
+            run = index.merge_runs(pieces, np.setdiff1d(docs, self._existing(docs), assume_unique=True))
+            self._exec(self._sql("DELETE FROM dedup_band_runs WHERE run = ?"), (smallest,))
+            del self._runs[smallest]
+        number = self.next_id("band_runs")  # a new number: a reader that kept the old runs will not mistake it
+        self._many("INSERT INTO dedup_band_runs VALUES (?, ?, ?, ?)",
+                   ((number, band, _i64(run.keys[run.starts[band] : run.starts[band + 1]]),
+                     _i64(run.docs[run.starts[band] : run.starts[band + 1]])) for band in range(len(run.starts) - 1)))
+        self._runs[number] = run
+
+    def _load_runs(self) -> dict[int, index.Run]:
+        """Return the stored runs by number, reading only those not read before."""
+        stored = {int(r[0]) for r in self._all("SELECT DISTINCT run FROM dedup_band_runs")}
+        for gone in set(self._runs) - stored:  # merged by another scanner
+            del self._runs[gone]
+        missing = stored - set(self._runs)
+        if missing:
+            fragment, param = self._ids(missing)
+            pieces: dict[int, list[tuple[bytes, bytes]]] = {}
+            for run, _, keys, docs in self._all(self._sql(
+                    f"SELECT run, band, keys, docs FROM dedup_band_runs WHERE run {fragment} ORDER BY run, band"),
+                    (param,)):
+                pieces.setdefault(int(run), []).append((keys, docs))
+            for run, bands in pieces.items():
+                sizes = [len(k) // 8 for k, _ in bands]
+                self._runs[run] = index.Run(np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
+                                            np.frombuffer(b"".join(k for k, _ in bands), dtype="<u8").astype(np.uint64),
+                                            np.frombuffer(b"".join(d for _, d in bands), dtype="<i8").astype(np.int64))
+        return dict(self._runs)
+
+    def _existing(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        """Return those of `ids` (sorted) that are documents of the index, sorted."""
+        if len(ids) == 0:
+            return ids
+        fragment, param = self._ids(ids.tolist())
+        found = np.array([r[0] for r in self._all(self._sql(f"SELECT id FROM dedup_documents WHERE id {fragment}"),
+                                                  (param,))], dtype=np.int64)
+        return np.sort(found)
 
     def remove_documents(self, ids: Iterable[int]) -> None:
-        """Delete documents with their band keys and pairs; their groups must be gone already."""
+        """Delete documents; their groups must be gone already (their band keys are skipped from now on)."""
         ids = list(ids)
         if not ids:
             return
         fragment, param = self._ids(ids)
-        rows = self._all(self._sql(f"SELECT id, words, signature FROM dedup_documents WHERE id {fragment}"), (param,))
-        doomed: list[tuple[int, int, int]] = []
-        for doc, words, signature in rows:
-            if words:
-                keys = index.band_keys(unblob(signature)[None, :], self._bands())[0]
-                doomed.extend((band, key, doc) for band, key in enumerate(keys.view(np.int64).tolist()))
-        self._many("DELETE FROM dedup_band_keys WHERE band = ? AND key = ? AND doc = ?", doomed)
         self._exec(self._sql(f"DELETE FROM dedup_documents WHERE id {fragment}"), (param,))
-
-    def _bands(self) -> index.Bands:
-        """Return the banding the index was built with."""
-        if self._banding is None:
-            stored = json.loads(self._one("SELECT value FROM dedup_meta WHERE key = 'parameters'")[0])
-            self._banding = index.Bands(stored["bands"], stored["rows"], 0.0)
-        return self._banding
 
     def touch(self, rows: Iterable[tuple[int, int, int]]) -> None:
         """Record a new size and modification time (id, size, mtime_ns) of files whose content is the same."""
@@ -275,21 +308,16 @@ class SQLStore:
 
     def band_centers(self, keys: U64) -> npt.NDArray[np.int64]:
         """Return, for each (document, band) key, the smallest id of a stored document with that key, else -1."""
-        flat = keys.view(np.int64)
         out = np.full(keys.shape, -1, dtype=np.int64)
-        if flat.size == 0:
+        rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64))
+        if len(docs) == 0:
             return out
-        bands = np.broadcast_to(np.arange(keys.shape[1], dtype=np.int64), keys.shape)
-        asked = np.unique(np.stack([bands.ravel(), flat.ravel()], axis=1), axis=0)
-        found = np.array([r for r in self._centers(asked.tolist()) if r[2] is not None], dtype=np.int64).reshape(-1, 3)
-        for band in range(keys.shape[1]):
-            rows = found[found[:, 0] == band]
-            if len(rows) == 0:
-                continue
-            rows = rows[np.argsort(rows[:, 1])]
-            at = np.searchsorted(rows[:, 1], flat[:, band]).clip(0, len(rows) - 1)
-            hit = rows[at, 1] == flat[:, band]
-            out[hit, band] = rows[at[hit], 2]
+        kept = np.isin(docs, self._existing(np.unique(docs)))
+        rows, bands, docs = rows[kept], bands[kept], docs[kept]
+        order = np.lexsort((docs, bands, rows))  # the smallest document first in each (row, band)
+        rows, bands, docs = rows[order], bands[order], docs[order]
+        first = np.concatenate(([True], (rows[1:] != rows[:-1]) | (bands[1:] != bands[:-1])))
+        out[rows[first], bands[first]] = docs[first]
         return out
 
     def words_and_paths(self, ids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
@@ -377,7 +405,7 @@ class SQLStore:
             ("groups", "SELECT COUNT(*) FROM dedup_groups"),
             ("grouped_documents", "SELECT COUNT(*) FROM dedup_members"),
             ("verified_pairs", "SELECT COUNT(*) FROM dedup_pairs"),
-            ("band_keys", "SELECT COUNT(*) FROM dedup_band_keys"),
+            ("band_keys", "SELECT COALESCE(SUM(LENGTH(keys)), 0) / 8 FROM dedup_band_runs"),
         )}
 
     def scans(self, limit: int) -> list[dict[str, Any]]:
@@ -400,6 +428,11 @@ class SQLStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _i64(values: npt.NDArray[Any]) -> bytes:
+    """Return 64-bit values as little-endian bytes."""
+    return np.ascontiguousarray(values).astype("<i8", copy=False).tobytes()
 
 
 def _path(document: Known) -> bytes:

@@ -51,11 +51,12 @@ class SQLiteStore(SQLStore):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self
+                self._conn.execute("COMMIT")
             except BaseException:
+                self._runs.clear()  # runs read or made in the transaction may be gone with it
                 if self._conn.in_transaction:  # SQLite may have rolled back itself (a full disk)
                     self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
         except sqlite3.Error as err:
             raise StoreError(f"the index {self._path} failed: {err}") from err
 
@@ -94,15 +95,6 @@ class SQLiteStore(SQLStore):
 
     def _ids(self, ids: Iterable[int]) -> tuple[str, Any]:
         return "IN (SELECT value FROM json_each(?))", json.dumps([int(i) for i in ids])
-
-    def _centers(self, pairs: list[list[int]]) -> list[tuple[int, int, int | None]]:
-        sql = ("SELECT json_extract(q.value, '$[0]'), json_extract(q.value, '$[1]'), "
-               "(SELECT MIN(b.doc) FROM dedup_band_keys b WHERE b.band = json_extract(q.value, '$[0]') "
-               "AND b.key = json_extract(q.value, '$[1]')) FROM json_each(?) q")
-        return self._all(sql, (json.dumps(pairs),))
-
-    def _copy_band_keys(self, rows: list[tuple[int, int, int]]) -> None:
-        self._many("INSERT INTO dedup_band_keys VALUES (?, ?, ?)", rows)
 
     def size_bytes(self) -> int | None:
         return sum(os.path.getsize(p) for p in (self._path, self._path + "-wal") if os.path.exists(p))
