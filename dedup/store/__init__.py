@@ -32,7 +32,7 @@ from dedup.index import U64
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: band keys in runs (dedup_band_runs), not one row each
+SCHEMA_VERSION = 2  # 2: band keys in runs (dedup_band_runs), not one row each; blobs last in a document row
 
 class StoreError(DedupError):
     """The index cannot be opened or used as asked."""

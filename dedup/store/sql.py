@@ -35,11 +35,12 @@ CREATE TABLE IF NOT EXISTS dedup_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL
 CREATE TABLE IF NOT EXISTS dedup_scans (
   id BIGINT PRIMARY KEY, started DOUBLE PRECISION NOT NULL, finished DOUBLE PRECISION,
   adopted_by BIGINT, roots TEXT NOT NULL, summary TEXT);
+-- The blobs come last: SQLite reads a row's columns in order, and a rescan reads every row but not its blobs.
 CREATE TABLE IF NOT EXISTS dedup_documents (
   id BIGINT PRIMARY KEY, path BLOB NOT NULL UNIQUE, size BIGINT NOT NULL, mtime_ns BIGINT NOT NULL,
   content_hash BLOB NOT NULL, version TEXT NOT NULL, encoding TEXT NOT NULL, kind TEXT NOT NULL,
-  words BIGINT NOT NULL, signature BLOB NOT NULL, shingles BLOB NOT NULL,
-  scan BIGINT NOT NULL, change TEXT NOT NULL);
+  words BIGINT NOT NULL, scan BIGINT NOT NULL, change TEXT NOT NULL,
+  signature BLOB NOT NULL, shingles BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_documents_hash ON dedup_documents (content_hash);
 CREATE TABLE IF NOT EXISTS dedup_band_runs (
   run BIGINT NOT NULL, band SMALLINT NOT NULL, keys BLOB NOT NULL, docs BLOB NOT NULL, PRIMARY KEY (run, band));
@@ -198,7 +199,7 @@ class SQLStore:
         self._many(
             "INSERT INTO dedup_documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((first_id + n, d.path, d.size, d.mtime_ns, d.content_hash, d.version, d.encoding, d.kind,
-              d.words, blob(d.signature), blob(d.shingles), scan, d.change) for n, d in enumerate(documents)),
+              d.words, scan, d.change, blob(d.signature), blob(d.shingles)) for n, d in enumerate(documents)),
         )
         keyed = [n for n, d in enumerate(documents) if d.words]  # no shingles: pairs with nothing
         if keyed:
