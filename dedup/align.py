@@ -313,7 +313,8 @@ def _sentences(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
             out.append(h)
             i += 1
             continue
-        (s0, s1), (t0, t1) = a.sentence_of(h.a0), b.sentence_of(h.b0)
+        first = a.sentence_of(h.a0), b.sentence_of(h.b0)
+        (s0, s1), (t0, t1) = first
         j, changed = i, 0
         while j < len(found) and (s0 <= found[j].a0 < s1 or t0 <= found[j].b0 < t1):
             last = found[j]
@@ -327,4 +328,9 @@ def _sentences(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
         else:
             out.append(h)
             i += 1
+            # A later hunk of the run that starts in the same two sentences reaches the same end with fewer
+            # changed words: it is not collapsed either (without this, a text of one long sentence costs h²).
+            while i < j and (a.sentence_of(found[i].a0), b.sentence_of(found[i].b0)) == first:
+                out.append(found[i])
+                i += 1
     return out
