@@ -14,6 +14,7 @@ import itertools
 import logging
 import os
 import signal
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -49,7 +50,7 @@ class _NoProgress:
         pass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signed:
     """What the index needs of one document: who it is, its size, its band keys and shingles.
 
@@ -102,7 +103,7 @@ class Group:
         return self.members[0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unique:
     """A document that was read and has no near-duplicate."""
 
@@ -226,11 +227,14 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     skipped = [f for f in found if isinstance(f, sources.Skipped)]
     progress.start(len(candidates))
     with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
+        # Kept per document: a `Signed` without arrays (about 300 bytes with its path); its band keys go into
+        # one array per batch, its shingles to the spill file.
         documents: list[Signed] = []
         offsets = [0]
         keys: list[index.U64] = []
         keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
         for batch in _map(pool, sign_batch, _batches(candidates), options):
+            batch_keys = []
             for item in batch:
                 if isinstance(item, sources.Skipped):
                     skipped.append(item)
@@ -238,13 +242,19 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
                 spill.write(item.shingles.tobytes())
                 offsets.append(offsets[-1] + len(item.shingles))
                 if item.words:
-                    keys.append(item.keys)
+                    batch_keys.append(item.keys)
                     keyed.append(len(documents))
-                documents.append(Signed(item.path, item.encoding, item.kind, item.words, item.keys, _EMPTY))
+                documents.append(Signed(item.path, sys.intern(item.encoding), sys.intern(item.kind), item.words,
+                                        _NO_KEYS, _EMPTY))
+            if batch_keys:
+                keys.append(np.stack(batch_keys))
             progress.advance(len(batch))
+        del found, candidates  # a Candidate per file: not needed any more
         shingles = _reader(spill, offsets)
-        key_matrix = np.array(keys, dtype=np.uint64).reshape(len(keys), bands.bands)
+        key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
+        del keys
         edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64))
+        del key_matrix
         verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
         clusters = groups.cluster(verified, [d.words for d in documents], shingles)
         log.info("%d documents, %d candidate pairs, %d verified, %d groups",
@@ -271,6 +281,7 @@ def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Seque
 
 
 _EMPTY = np.empty(0, dtype=np.uint32)
+_NO_KEYS = np.empty(0, dtype=np.uint64)
 T = TypeVar("T")
 R = TypeVar("R")
 

@@ -79,8 +79,10 @@ def _spread(value: Any, depth: int) -> Iterator[str]:
             yield from _spread(item, depth + 1)
         yield "\n" + "  " * depth + "}"
     elif isinstance(value, list) and value and isinstance(value[0], dict):
-        items = f",{inner}".join(map(_one_line, value))
-        yield f"[{inner}{items}\n{'  ' * depth}]"
+        yield "["  # item by item: the lines of a million unique documents joined would be one more copy
+        for n, item in enumerate(value):
+            yield f"{',' if n else ''}{inner}{_one_line(item)}"
+        yield f"\n{'  ' * depth}]"
     else:
         yield _one_line(value)
 
