@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import json
 import logging
 import os
 from collections import Counter
@@ -11,12 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 
 from dedup import collecting, differ, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
-from dedup.scan import Group, Member, ScanResult, Unique
+from dedup.scan import Group, PackedMember, ScanResult, Unique
 from dedup.store import Known, Removal, Store
 
 log = logging.getLogger(__name__)
@@ -67,45 +65,6 @@ def key_of(path: str, cwd: str | None = None) -> bytes:
     if not os.path.isabs(path):
         path = os.path.join(cwd or os.getcwd(), path)
     return os.fsencode(os.path.normpath(path))
-
-
-class CachedMember(Member):
-    """A member read back from the index; its discrepancies stay as the index caches them until asked for.
-
-    A rescan reports every group of the index, and decoding every cached
-    discrepancy into objects cost more than the rest of the report: the JSON
-    report takes the cached fields (`cached`) as they are, and `discrepancies`
-    is decoded on first use (the terminal report, a library caller).
-    """
-
-    def __init__(self, path: str, encoding: str, kind: str, words: int, similarity: float, containment: float,
-                 cached: str | None, reference: str) -> None:
-        for name, value in (("path", path), ("encoding", encoding), ("kind", kind), ("words", words),
-                            ("similarity", similarity), ("containment", containment), ("reference", reference),
-                            ("_text", cached), ("_fields", None), ("_decoded", None)):
-            object.__setattr__(self, name, value)  # frozen, as Member
-
-    reference: str  # the path of the group's reference, as shown
-
-    @property  # Member's field, decoded on first use
-    def discrepancies(self) -> tuple[differ.Discrepancy, ...]:
-        decoded: tuple[differ.Discrepancy, ...] | None = self.__dict__["_decoded"]
-        if decoded is None:
-            decoded = tuple(_discrepancy(fields, self.reference, self.path) for fields in self.cached())
-            object.__setattr__(self, "_decoded", decoded)
-        return decoded
-
-    def cached(self) -> list[list[Any]]:
-        """Return the discrepancies as `dump_discrepancies` wrote them: a list of fields each."""
-        fields: list[list[Any]] | None = self.__dict__["_fields"]
-        if fields is None:
-            text = self.__dict__["_text"]
-            if text is None:
-                log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)",
-                            self.path)
-            fields = _loads(text) if text is not None else []
-            object.__setattr__(self, "_fields", fields)
-        return fields
 
 
 def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:
@@ -196,7 +155,7 @@ def _result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
         for m in sorted(g.members, key=lambda m: (m.doc != g.reference, docs[m.doc].path)):
             d = docs[m.doc]
             member = shown(d.path)
-            members.append(CachedMember(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
+            members.append(PackedMember(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
                                         m.discrepancies, ref))
         found.append(Group(g.id, tuple(members)))
     unique = tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in listed if d.id not in group_of)
@@ -234,31 +193,3 @@ def _result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
 def summary_counts(summary: IndexSummary) -> dict[str, Any]:
     counts = Counter(c.change for c in summary.changes)
     return {"unchanged": summary.unchanged, "touched": summary.touched, **dict(sorted(counts.items()))}
-
-
-def dump_discrepancies(found: Iterable[differ.Discrepancy]) -> str:
-    """Return discrepancies as compact JSON, without paths (the report puts in the paths of the day)."""
-    return json.dumps([[d.category.value, d.kind, d.severity, d.a_text, d.b_text, d.a.line, d.a.column,
-                        d.b.line, d.b.column, *d.a_context, *d.b_context, d.note] for d in found],
-                      ensure_ascii=True, separators=(",", ":"))
-
-
-def load_discrepancies(text: str | None, a_path: str, b_path: str) -> tuple[differ.Discrepancy, ...]:
-    """Return the discrepancies `dump_discrepancies` wrote, between the files at `a_path` and `b_path`."""
-    if text is None:
-        log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)", b_path)
-        return ()
-    return tuple(_discrepancy(fields, a_path, b_path) for fields in _loads(text))
-
-
-def _loads(text: str) -> list[list[Any]]:
-    try:
-        return orjson.loads(text)  # type: ignore[no-any-return]  # three times the json module's speed
-    except orjson.JSONDecodeError:  # an escaped lone surrogate, which orjson refuses
-        return json.loads(text)  # type: ignore[no-any-return]
-
-
-def _discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> differ.Discrepancy:
-    c, kind, severity, a_text, b_text, al, ac, bl, bc, a0, a1, b0, b1, note = fields
-    return differ.Discrepancy(differ.Category(c), kind, severity, a_text, b_text, differ.Position(a_path, al, ac),
-                              differ.Position(b_path, bl, bc), (a0, a1), (b0, b1), note)

@@ -36,10 +36,8 @@ from dedup.changes import (
     IndexChange,
     IndexedScanResult,
     IndexSummary,
-    dump_discrepancies,
     key_of,
     keys_of,
-    load_discrepancies,
     namer,
     summary_counts,
 )
@@ -50,8 +48,7 @@ from dedup.regroup import Tally, apply
 from dedup.scan import Progress, compare_group, ignore_interrupt, sign_batch
 from dedup.store import Known, NewDocument, Store, open_store
 
-__all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "dump_discrepancies", "forget",
-           "load_discrepancies", "parameters", "prune", "scan", "stats"]
+__all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "scan", "stats"]
 
 log = logging.getLogger(__name__)
 
@@ -357,8 +354,7 @@ def _hash_file(path: str, options: ScanOptions) -> tuple[int, int, bytes] | sour
 
 def _compare_job(job: tuple[str, list[str]], options: ScanOptions) -> list[str]:
     reference, members = job
-    found = compare_group([reference, *members], options)
-    return [dump_discrepancies(d) for d in found[1:]]
+    return compare_group([reference, *members], options)[1:]
 
 
 class _NoProgress:

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from dedup import __version__, differ
-from dedup.changes import CachedMember, IndexedScanResult, IndexSummary
+from dedup.changes import IndexedScanResult, IndexSummary
 from dedup.differ import Comparison, Discrepancy
 from dedup.normalize import VERSION as NORMALIZER_VERSION
-from dedup.scan import Group, Member, ScanResult
+from dedup.scan import Group, Member, PackedMember, ScanResult
 
 SCHEMA_VERSION = "1.0"
 
@@ -109,8 +109,8 @@ def group(g: Group) -> Json:
 
 def member(m: Member, is_reference: bool) -> Json:
     """Return one member of a group as JSON-ready data."""
-    if isinstance(m, CachedMember):  # from an index: discrepancies as cached, never decoded
-        found = [cached_discrepancy(fields, m.reference, m.path) for fields in m.cached()]
+    if isinstance(m, PackedMember):  # discrepancies as a worker or the index packed them, never decoded
+        found = [packed_discrepancy(fields, m.reference, m.path) for fields in m.packed()]
     else:
         found = [discrepancy(d) for d in m.discrepancies]
     return {
@@ -127,8 +127,8 @@ def member(m: Member, is_reference: bool) -> Json:
 
 
 def _categories(m: Member) -> Iterator[str]:
-    if isinstance(m, CachedMember):
-        return (fields[0] for fields in m.cached())
+    if isinstance(m, PackedMember):
+        return (fields[0] for fields in m.packed())
     return (d.category.value for d in m.discrepancies)
 
 
@@ -143,8 +143,8 @@ def discrepancy(d: Discrepancy) -> Json:
                         (d.a.path, d.a.line, d.a.column), (d.b.path, d.b.line, d.b.column), d.note)
 
 
-def cached_discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> Json:
-    """Return one discrepancy as `discrepancy` does, from the fields the index caches (changes.dump_discrepancies)."""
+def packed_discrepancy(fields: Sequence[Any], a_path: str, b_path: str) -> Json:
+    """Return one discrepancy as `discrepancy` does, from its packed fields (`differ.pack`)."""
     category, kind, severity, a_text, b_text, a_line, a_column, b_line, b_column, a0, a1, b0, b1, note = fields
     return _discrepancy(category, kind, severity, a_text, b_text, differ.context(a_text, b_text, (a0, a1), (b0, b1)),
                         (a_path, a_line, a_column), (b_path, b_line, b_column), note)

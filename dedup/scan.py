@@ -91,6 +91,45 @@ class Member:
     discrepancies: tuple[differ.Discrepancy, ...]
 
 
+class PackedMember(Member):
+    """A member whose discrepancies stay as `differ.pack` wrote them (in a worker, or the index's cache).
+
+    A million discrepancies as objects take about a gigabyte and their
+    pickling a good part of a worker's time; packed they are a string a
+    member. The JSON report takes the fields as they are (`packed`), and
+    `discrepancies` is decoded on first use (the terminal report, a library caller).
+    """
+
+    def __init__(self, path: str, encoding: str, kind: str, words: int, similarity: float, containment: float,
+                 packed: str | None, reference: str) -> None:
+        for name, value in (("path", path), ("encoding", encoding), ("kind", kind), ("words", words),
+                            ("similarity", similarity), ("containment", containment), ("reference", reference),
+                            ("_text", packed), ("_fields", None), ("_decoded", None)):
+            object.__setattr__(self, name, value)  # frozen, as Member
+
+    reference: str  # the path of the group's reference, as shown
+
+    @property  # Member's field, decoded on first use
+    def discrepancies(self) -> tuple[differ.Discrepancy, ...]:
+        decoded: tuple[differ.Discrepancy, ...] | None = self.__dict__["_decoded"]
+        if decoded is None:
+            decoded = tuple(differ.unpack(fields, self.reference, self.path) for fields in self.packed())
+            object.__setattr__(self, "_decoded", decoded)
+        return decoded
+
+    def packed(self) -> list[list[Any]]:
+        """Return the discrepancies as a list of fields each (`differ.packed_fields`)."""
+        fields: list[list[Any]] | None = self.__dict__["_fields"]
+        if fields is None:
+            text = self.__dict__["_text"]
+            if text is None:
+                log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)",
+                            self.path)
+            fields = differ.packed_fields(text) if text is not None else []
+            object.__setattr__(self, "_fields", fields)
+        return fields
+
+
 @dataclass(frozen=True)
 class Group:
     """Near-duplicate documents; `members[0]` is the reference."""
@@ -176,14 +215,13 @@ def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed
         out[place] = Signed(doc.path, doc.encoding, doc.kind, f.tokens, k, f.shingles, f.signature)
 
 
-def compare_group(paths: Sequence[str], options: ScanOptions,
-                  reader: Reader = sources.read) -> list[tuple[differ.Discrepancy, ...]]:
-    """Read a group's files again and return each member's discrepancies against the first (the reference)."""
+def compare_group(paths: Sequence[str], options: ScanOptions, reader: Reader = sources.read) -> list[str]:
+    """Read a group's files again and return each member's discrepancies against the first (the reference), packed."""
     versions = [_version(path, options, reader) for path in paths]
     reference = versions[0]
     if reference is None:
-        return [() for _ in paths]
-    return [() if n == 0 or v is None else tuple(differ.compare(reference, v)) for n, v in enumerate(versions)]
+        return [differ.pack(()) for _ in paths]
+    return [differ.pack(() if n == 0 or v is None else differ.compare(reference, v)) for n, v in enumerate(versions)]
 
 
 def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | None:
@@ -265,7 +303,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
 
 
 def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Sequence[groups.Cluster],
-              compared: Sequence[Sequence[tuple[differ.Discrepancy, ...]]], skipped: Iterable[sources.Skipped],
+              compared: Sequence[Sequence[str]], skipped: Iterable[sources.Skipped],
               candidate_pairs: int, verified_pairs: int) -> ScanResult:
     """Assemble the result of any engine: clusters index `documents` (in discovery order)."""
     grouped = {n for c in clusters for n in c.members}
@@ -337,12 +375,12 @@ def _load(spill: BinaryIO, size: int) -> fingerprint.U32:
     return np.memmap(spill, dtype=np.uint32, mode="r", shape=(size,))
 
 
-def _group(group_id: int, cluster: groups.Cluster, documents: Sequence[Signed],
-           found: Sequence[tuple[differ.Discrepancy, ...]]) -> Group:
-    members = []
-    for n, sim, cont, discrepancies in zip(cluster.members, cluster.similarity, cluster.containment, found, strict=True):
+def _group(group_id: int, cluster: groups.Cluster, documents: Sequence[Signed], found: Sequence[str]) -> Group:
+    reference = documents[cluster.members[0]].path
+    members: list[Member] = []
+    for n, sim, cont, packed in zip(cluster.members, cluster.similarity, cluster.containment, found, strict=True):
         doc = documents[n]
-        members.append(Member(doc.path, doc.encoding, doc.kind, doc.words, sim, cont, discrepancies))
+        members.append(PackedMember(doc.path, doc.encoding, doc.kind, doc.words, sim, cont, packed, reference))
     return Group(group_id, tuple(members))
 
 

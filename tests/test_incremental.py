@@ -344,11 +344,10 @@ def test_the_scope_of_a_scan_is_its_paths_and_what_is_below_them() -> None:
     assert scope(b"/c") == []
 
 
-def test_a_member_read_back_from_the_index_reports_what_its_discrepancies_would() -> None:
-    from dedup.changes import CachedMember, dump_discrepancies
-    from dedup.differ import Category, Discrepancy, Position
+def test_a_packed_member_as_a_worker_sends_it_or_the_index_caches_it_reports_what_its_discrepancies_would() -> None:
+    from dedup.differ import Category, Discrepancy, Position, pack
     from dedup.report import member, stats
-    from dedup.scan import Group, Member
+    from dedup.scan import Group, Member, PackedMember
 
     found = (
         Discrepancy(Category.NAME, "removed", "major", "Handschuh", "", Position("ref.txt", 3, 7),
@@ -358,12 +357,12 @@ def test_a_member_read_back_from_the_index_reports_what_its_discrepancies_would(
         Discrepancy(Category.WORD, "added", "major", "", "neu\udc80", Position("ref.txt", 7, 1),  # (orjson refuses)
                     Position("copy\udcff.txt", 8, 1), ("a ", " b"), ("c ", " d")),
     )
-    cached = CachedMember("copy\udcff.txt", "cp1252", "text", 118, 0.9, 0.95, dump_discrepancies(found), "ref.txt")
+    cached = PackedMember("copy\udcff.txt", "cp1252", "text", 118, 0.9, 0.95, pack(found), "ref.txt")
     decoded = Member("copy\udcff.txt", "cp1252", "text", 118, 0.9, 0.95, found)
     assert member(cached, False) == member(decoded, False)
     assert cached.discrepancies == found  # decoded on first use, for the terminal report and the library
     assert stats(_result(Group(1, (cached,)))) == stats(_result(Group(1, (decoded,))))
-    assert member(CachedMember("x.txt", "utf-8", "text", 1, 1.0, 1.0, None, "r.txt"), False)["discrepancies"] == []
+    assert member(PackedMember("x.txt", "utf-8", "text", 1, 1.0, 1.0, None, "r.txt"), False)["discrepancies"] == []
 
 
 def _result(group: Any) -> Any:
