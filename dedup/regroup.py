@@ -1,8 +1,8 @@
 """Put documents into the index and take them out, in one transaction, and keep its groups right.
 
 New documents are matched against everything already in the index: each
-band key of a new document is looked up in the indexed (band, key) table,
-and the smallest document id found is taken as the bucket's star centre, as
+band key of a new document is looked up in the index's sorted runs of band
+keys, and the smallest document id found is taken as the bucket's star centre, as
 `index.bucket_edges` does in a scan without an index. Verified pairs are
 stored, and the groups they touch are computed again as connected components
 of the stored pairs. A group's reference is its member with the most words

@@ -11,7 +11,8 @@ matched against everything committed before it and is either wholly in the
 index or not at all. Foreign keys make the database itself refuse a group
 that names a missing document. Fingerprints are stored compactly: the MinHash
 signature and the sorted shingle hashes as little-endian uint32 bytes, the
-LSH band keys as signed 64-bit integers in an indexed (band, key) table.
+LSH band keys in sorted runs (`index.Run`), one row per run and band holding
+the keys and their documents as 64-bit little-endian bytes.
 """
 
 from __future__ import annotations
