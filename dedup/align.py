@@ -54,12 +54,12 @@ class Side:
         return len(self.words)
 
     def is_word(self, i: int) -> bool:
-        return self.words[i][0].isalnum() or self.words[i][0] == "_"
+        return _is_word(self.words[i])
 
     @cached_property
     def _words_before(self) -> list[int]:
         """How many word tokens (not punctuation) come before each token, and in all (built on first use)."""
-        return list(accumulate((w[0].isalnum() or w[0] == "_" for w in self.words), initial=0))
+        return list(accumulate(map(_is_word, self.words), initial=0))
 
     def count_words(self, lo: int, hi: int) -> int:
         return self._words_before[hi] - self._words_before[lo] if lo < hi else 0
@@ -87,6 +87,11 @@ class Side:
     def sentence_of(self, i: int) -> tuple[int, int]:
         k = max(0, min(bisect_right(self.sentences, i) - 1, len(self.sentences) - 2))
         return self.sentences[k], self.sentences[k + 1]
+
+
+def _is_word(token: str) -> bool:
+    """A token is a word, not a punctuation mark, when it starts with a word character."""
+    return token[0].isalnum() or token[0] == "_"
 
 
 def side(text: str) -> Side:

@@ -73,9 +73,9 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
     folded = [text.casefold() for text in texts]
     points = _code_points("\0".join(folded))  # NUL is no word character: no word runs from one text into the next
     if int(points.max(initial=0)) > 0xFFFF:  # beyond the table: the regular expression finds the words
-        sets = [shingle_hashes(tokens(text), shingle_size) for text in texts]
-        counts = [len(tokens(text)) for text in texts]
-        return [Fingerprint(c, s, signature(s, num_perm, seed)) for c, s in zip(counts, sets, strict=True)]
+        words = [tokens(text) for text in texts]
+        sets = [shingle_hashes(w, shingle_size) for w in words]
+        return [Fingerprint(len(w), s, signature(s, num_perm, seed)) for w, s in zip(words, sets, strict=True)]
     is_word = np.zeros(len(points) + 2, dtype=np.bool_)
     is_word[1:-1] = _word_table()[points]
     bounds = np.flatnonzero(is_word[1:] != is_word[:-1])  # where runs of word characters start and end

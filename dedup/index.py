@@ -107,8 +107,8 @@ class Run:
     A persistent index keeps its band keys as a few such runs, the way a
     log-structured merge tree does: each batch of new documents adds one run
     (written in one piece, not as millions of rows at random places of a
-    B-tree), and a run is merged into the one before it when it has grown to
-    half its size, so that there are about log2(batches) runs to look keys up in.
+    B-tree), merged first with the smallest stored runs while it is at least
+    half their size, so that there are about log2(batches) runs to look keys up in.
     """
 
     starts: npt.NDArray[np.int64]  # shape (bands + 1,)
@@ -166,4 +166,5 @@ def run_matches(runs: list[Run], keys: U64) -> tuple[npt.NDArray[np.int64], npt.
     if not rows:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    return np.concatenate(rows).astype(np.int64), np.concatenate(bands), np.concatenate(docs)
+    rows_asked = np.concatenate(rows).astype(np.int64, copy=False)  # intp: 32 bits on Windows with numpy 1
+    return rows_asked, np.concatenate(bands), np.concatenate(docs)

@@ -283,7 +283,7 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
                     batch_keys.append(item.keys)
                     keyed.append(len(documents))
                 documents.append(Signed(item.path, sys.intern(item.encoding), sys.intern(item.kind), item.words,
-                                        _NO_KEYS, _EMPTY))
+                                        NO_KEYS, NO_SHINGLES))
             if batch_keys:
                 keys.append(np.stack(batch_keys))
             progress.advance(len(batch))
@@ -318,8 +318,8 @@ def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Seque
     )
 
 
-_EMPTY = np.empty(0, dtype=np.uint32)
-_NO_KEYS = np.empty(0, dtype=np.uint64)
+NO_SHINGLES = np.empty(0, dtype=np.uint32)  # what a `Signed` kept for the report holds instead of arrays
+NO_KEYS = np.empty(0, dtype=np.uint64)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -371,7 +371,7 @@ def _reader(spill: BinaryIO, offsets: list[int]) -> groups.Shingles:
 def _load(spill: BinaryIO, size: int) -> fingerprint.U32:
     """Map the spilled shingles read-only (no copy in memory for a large scan)."""
     if size == 0:
-        return _EMPTY
+        return NO_SHINGLES
     return np.memmap(spill, dtype=np.uint32, mode="r", shape=(size,))
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 from dedup import __version__, groups, index, sources
 from dedup.engines import EngineError, frames, urls
 from dedup.options import ScanOptions
-from dedup.scan import Progress, ScanResult, Signed, compare_group, result_of
+from dedup.scan import NO_KEYS, NO_SHINGLES, Progress, ScanResult, Signed, compare_group, result_of
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -49,9 +49,6 @@ PARTITION_DOCS = 20_000  # at most this many documents a partition
 PARTITIONS_PER_WORKER = 2  # at least this many partitions per worker thread, for balance
 CONNECT_TIMEOUT = "30s"
 WORKERS_TIMEOUT = 60.0  # seconds a cluster may take to have its first worker
-
-_NO_KEYS = np.empty(0, dtype=np.uint64)
-_NO_SHINGLES = np.empty(0, dtype=np.uint32)
 
 
 def scan(paths: Sequence[str], options: ScanOptions, progress: Progress) -> ScanResult:
@@ -197,7 +194,7 @@ def run(
 
     ids = facts.index.to_numpy(np.int64)[facts["reason"].to_numpy() == ""]
     documents = [
-        Signed(candidates[n].path, e, k, int(w), _NO_KEYS, _NO_SHINGLES)
+        Signed(candidates[n].path, e, k, int(w), NO_KEYS, NO_SHINGLES)
         for n, e, k, w in zip(
             ids.tolist(),
             facts["encoding"].to_numpy()[ids],

@@ -203,7 +203,7 @@ class SQLStore:
         )
         keyed = [n for n, d in enumerate(documents) if d.words]  # no shingles: pairs with nothing
         if keyed:
-            keys = np.stack([documents[n].keys for n in keyed]).astype(np.uint64)
+            keys = np.stack([documents[n].keys for n in keyed]).astype(np.uint64, copy=False)
             self._add_run(index.make_run(keys, np.array(keyed, dtype=np.int64) + first_id))
 
     def _add_run(self, run: index.Run) -> None:
@@ -244,9 +244,9 @@ class SQLStore:
                 pieces.setdefault(int(run), []).append((keys, docs))
             for run, bands in pieces.items():
                 sizes = [len(k) // 8 for k, _ in bands]
-                self._runs[run] = index.Run(np.concatenate(([0], np.cumsum(sizes))).astype(np.int64),
-                                            np.frombuffer(b"".join(k for k, _ in bands), dtype="<u8").astype(np.uint64),
-                                            np.frombuffer(b"".join(d for _, d in bands), dtype="<i8").astype(np.int64))
+                keys = np.frombuffer(b"".join(k for k, _ in bands), dtype="<u8").astype(np.uint64, copy=False)
+                docs = np.frombuffer(b"".join(d for _, d in bands), dtype="<i8").astype(np.int64, copy=False)
+                self._runs[run] = index.Run(np.concatenate(([0], np.cumsum(sizes))).astype(np.int64), keys, docs)
         return dict(self._runs)
 
     def _existing(self, ids: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
