@@ -12,7 +12,6 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
 
 from dedup import lexicon
 
@@ -121,13 +120,6 @@ def has_digit(text: str) -> bool:
 # -- inflection ---------------------------------------------------------------
 
 
-@lru_cache(maxsize=65536)
-def _lemma(word: str, lang: str) -> str:
-    import simplemma
-
-    return str(simplemma.lemmatize(word, lang=lang)).casefold()
-
-
 def is_inflection(a: str, b: str, lang: str) -> bool:
     """Return whether two different words are forms of the same word."""
     fa, fb = a.casefold(), b.casefold()
@@ -138,7 +130,9 @@ def is_inflection(a: str, b: str, lang: str) -> bool:
         return True
     if fa[0] != fb[0]:  # irregular forms still share their first letter (Haus/Häuser, run/ran)
         return False
-    la, lb = _lemma(a, lang), _lemma(b, lang)
+    from dedup.lemmas import lemma  # simplemma: loaded on the first word that needs it
+
+    la, lb = lemma(a, lang), lemma(b, lang)
     return la == lb or la == fb or lb == fa
 
 
