@@ -58,7 +58,7 @@ def shingle_hashes(words: list[str], size: int) -> U32:
         return np.empty(0, dtype=np.uint32)
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     ends = np.cumsum(lengths)
-    hashed = _word_hashes(_code_points("".join(words)), ends - lengths, ends)
+    hashed = _word_hashes(code_points("".join(words)), ends - lengths, ends)
     return _distinct(_fold(_combine(hashed, min(size, len(hashed)))))
 
 
@@ -71,7 +71,7 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
     if not texts:
         return []
     folded = [text.casefold() for text in texts]
-    points = _code_points("\0".join(folded))  # NUL is no word character: no word runs from one text into the next
+    points = code_points("\0".join(folded))  # NUL is no word character: no word runs from one text into the next
     if int(points.max(initial=0)) > 0xFFFF:  # beyond the table: the regular expression finds the words
         words = [tokens(text) for text in texts]
         sets = [shingle_hashes(w, shingle_size) for w in words]
@@ -100,7 +100,8 @@ def _distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
     return values[np.concatenate(([True], values[1:] != values[:-1]))]
 
 
-def _code_points(text: str) -> U32:
+def code_points(text: str) -> U32:
+    """Return the code points of `text` (lone surrogates included) as an array."""
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
@@ -108,7 +109,7 @@ def _code_points(text: str) -> U32:
 def _word_table() -> npt.NDArray[np.bool_]:
     """Return which code points of the Basic Multilingual Plane `\\w` matches, as the `re` module decides."""
     plane = "".join(map(chr, range(0x10000)))
-    return _code_points(re.sub(r"\w", "\0", plane)) != _code_points(plane)  # NUL is no word character
+    return code_points(re.sub(r"\w", "\0", plane)) != code_points(plane)  # NUL is no word character
 
 
 def _word_hashes(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> U64:

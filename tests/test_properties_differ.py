@@ -181,6 +181,8 @@ PROSE = st.lists(WORD | MARK | DASH, max_size=60).map(" ".join)  # dense in sent
 
 @SETTINGS
 @given(st.one_of(ARBITRARY, TEXT, PROSE))
+@example("27.08.19 don't a/b:c, 4,5 .. a.. 'x' _a_ Ende. Neu\nZeile \"Zitat.\" Dann! Dr. X")  # numpy's tokens
+@example("\U0001f600 Ende. Neu 27.08.19")  # beyond the BMP: the regular expression's tokens
 def test_a_side_holds_each_token_with_its_place_key_and_sentence(text: str) -> None:
     side = align.side(text)
     found = list(re.finditer(r"\w+(?:['.,:/]\w+)*|[^\w\s]", text))
