@@ -54,8 +54,8 @@ log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 1024  # documents written per transaction at most...
 COMMIT_SECONDS = 2.0  # ...and at least this often: what an interruption can lose, what other scanners wait for
-# Worker processes take about 0.4 s to start and each loads the lemmatizer's dictionaries (about 1 s) when it
-# compares: work that one process does in about a second is done without them.
+# Worker processes take about 0.4 s to start: work that one process does in about a second is done without
+# them (the lemmatizer's dictionaries no longer cost each worker a second: dedup/lemmas.py).
 _PARALLEL_FILES = 2048  # files to hash (hashing runs at a gigabyte a second or so)
 _PARALLEL_BYTES = 8 << 20  # bytes of files to sign (about 8 MB a second)
 _PARALLEL_WORDS = 250_000  # words in the groups to compare (about 4 µs a word)
