@@ -71,10 +71,10 @@ class Tries:
             return forms
         try:
             os.close(handle)
-            trie = marisa_trie.BytesTrie((form, lemma.encode()) for form, lemma in forms.items())
-            trie.save(temporary)
+            trie = marisa_trie.BytesTrie((form, base.encode()) for form, base in forms.items())
+            trie.save(temporary)  # marisa raises RuntimeError for a full disk
             os.replace(temporary, path)  # whole or not at all, also for a scan's workers building at once
-        except OSError:
+        except (OSError, RuntimeError):
             return forms
         finally:
             with contextlib.suppress(OSError):
