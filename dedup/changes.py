@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-
-from dedup import collecting, differ, index, sources
+from dedup import collecting, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
 from dedup.scan import Group, PackedMember, ScanResult, Unique

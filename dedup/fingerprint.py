@@ -77,7 +77,7 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
         sets = [shingle_hashes(w, shingle_size) for w in words]
         return [Fingerprint(len(w), s, signature(s, num_perm, seed)) for w, s in zip(words, sets, strict=True)]
     is_word = np.zeros(len(points) + 2, dtype=np.bool_)
-    is_word[1:-1] = _word_table()[points]
+    is_word[1:-1] = word_table()[points]
     bounds = np.flatnonzero(is_word[1:] != is_word[:-1])  # where runs of word characters start and end
     starts, ends = bounds[::2], bounds[1::2]
     firsts = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])  # where each text starts in `points`
@@ -106,7 +106,7 @@ def code_points(text: str) -> U32:
 
 
 @lru_cache(maxsize=1)
-def _word_table() -> npt.NDArray[np.bool_]:
+def word_table() -> npt.NDArray[np.bool_]:
     """Return which code points of the Basic Multilingual Plane `\\w` matches, as the `re` module decides."""
     plane = "".join(map(chr, range(0x10000)))
     return code_points(re.sub(r"\w", "\0", plane)) != code_points(plane)  # NUL is no word character

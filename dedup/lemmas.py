@@ -18,13 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import marisa_trie
     import simplemma
 
 
@@ -59,10 +58,11 @@ class Tries:
     def _load(self, lang: str) -> Mapping[str, str]:
         import marisa_trie
         from simplemma.strategies.dictionaries import DefaultDictionaryFactory
+        from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieWrapDict
 
         path = self.folder / f"{lang}.marisa"
         with contextlib.suppress(RuntimeError, OSError):  # absent, unreadable or damaged: built again
-            return TrieMap(marisa_trie.BytesTrie().mmap(str(path)))
+            return TrieWrapDict(marisa_trie.BytesTrie().mmap(str(path)))
         forms = DefaultDictionaryFactory(cache_max_size=0).get_dictionary(lang)  # raises for an unknown language
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -79,27 +79,5 @@ class Tries:
         finally:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-        return TrieMap(trie)
+        return TrieWrapDict(trie)
 
-
-class TrieMap(Mapping[str, str]):
-    """A read-only form -> lemma mapping over a trie whose values are UTF-8 bytes."""
-
-    def __init__(self, trie: marisa_trie.BytesTrie) -> None:
-        self._trie = trie
-
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        values = self._trie.get(key)
-        return values[0].decode() if values else default
-
-    def __getitem__(self, key: str) -> str:
-        value = self.get(key)
-        if value is None:
-            raise KeyError(key)
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._trie.iterkeys())
-
-    def __len__(self) -> int:
-        return len(self._trie)

@@ -9,9 +9,10 @@ import sys
 import pytest
 import simplemma
 from simplemma.strategies import DefaultStrategy
+from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieWrapDict
 
 from dedup import classify
-from dedup.lemmas import TrieMap, Tries
+from dedup.lemmas import Tries
 
 # Regular and irregular forms, unknown words, capitals and umlauts.
 WORDS = {
@@ -33,7 +34,7 @@ def test_the_trie_gives_simplemmas_lemmas(tmp_path, lang):
     assert (tmp_path / f"{lang}.marisa").is_file()
     for word in WORDS[lang].split():  # a second process finds the stored trie
         assert stored.lemmatize(word, lang=lang) == simplemma.lemmatize(word, lang=lang), word
-    assert isinstance(Tries(tmp_path).get_dictionary(lang), TrieMap)
+    assert isinstance(Tries(tmp_path).get_dictionary(lang), TrieWrapDict)
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]  # no temporary file left behind
 
 

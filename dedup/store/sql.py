@@ -310,7 +310,7 @@ class SQLStore:
     def band_centers(self, keys: U64) -> npt.NDArray[np.int64]:
         """Return, for each (document, band) key, the smallest id of a stored document with that key, else -1."""
         out = np.full(keys.shape, -1, dtype=np.int64)
-        rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64))
+        rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64, copy=False))
         if len(docs) == 0:
             return out
         kept = np.isin(docs, self._existing(np.unique(docs)))
@@ -433,7 +433,7 @@ class SQLStore:
 
 def _i64(values: npt.NDArray[Any]) -> bytes:
     """Return 64-bit values as little-endian bytes."""
-    return np.ascontiguousarray(values).astype("<i8", copy=False).tobytes()
+    return values.astype("<i8", copy=False).tobytes()
 
 
 def _path(document: Known) -> bytes:
