@@ -44,29 +44,25 @@ class Side:
     words: tuple[str, ...]  # every token's text, punctuation included
     keys: tuple[str, ...]
     sentences: tuple[int, ...]  # index of each sentence's first token, then len(words)
+    words_before: tuple[int, ...]  # how many word tokens (not punctuation) come before each token, then in all
+    capitals: tuple[int, ...]  # the tokens that start with a capital letter
 
     @cached_property
     def places(self) -> dict[str, list[int]]:
         """Return the token indexes of each capitalised word, the only kind a name can be (built on first use)."""
         found: dict[str, list[int]] = {}
-        for i, w in enumerate(self.words):
-            if w[0].isupper():
-                found.setdefault(w, []).append(i)
+        for i in self.capitals:
+            found.setdefault(self.words[i], []).append(i)
         return found
 
     def __len__(self) -> int:
         return len(self.words)
 
     def is_word(self, i: int) -> bool:
-        return _is_word(self.words[i])
-
-    @cached_property
-    def _words_before(self) -> list[int]:
-        """How many word tokens (not punctuation) come before each token, and in all (built on first use)."""
-        return list(accumulate(map(_is_word, self.words), initial=0))
+        return self.words_before[i + 1] > self.words_before[i]
 
     def count_words(self, lo: int, hi: int) -> int:
-        return self._words_before[hi] - self._words_before[lo] if lo < hi else 0
+        return self.words_before[hi] - self.words_before[lo] if lo < hi else 0
 
     def span(self, lo: int, hi: int) -> str:
         return self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""
@@ -102,7 +98,9 @@ def side(text: str) -> Side:
     """Tokenize a normalized text.
 
     The tokens are those of `_TOKEN`, found with numpy over the code points
-    (`_spans`): the regular expression takes about 100 ns a character.
+    (`_spans`): the regular expression takes about 100 ns a character. Which
+    tokens are words and which start with a capital is looked up in tables
+    of the BMP, by the tokens' first characters.
     """
     points = code_points(text)
     starts, ends = _spans(text, points)
@@ -113,7 +111,16 @@ def side(text: str) -> Side:
         # A token is a run of word characters (no dash among them) or one
         # other character, so only a lone dash token can have another key.
         keys = tuple(map(_KEY_DASHES.get, words, words))
-    return Side(text, tuple(first), tuple(after), words, keys, _sentence_bounds(points, words, starts))
+    initials = points[starts]
+    if int(points.max(initial=0)) > 0xFFFF:  # beyond the tables
+        is_word = np.array([_is_word(w) for w in words], dtype=np.bool_)
+        capitals = [i for i, w in enumerate(words) if w[0].isupper()]
+    else:
+        is_word = _kinds()[initials] == _WORD
+        capitals = np.flatnonzero(_capitals()[initials]).tolist()
+    words_before = tuple([0, *np.cumsum(is_word).tolist()])
+    return Side(text, tuple(first), tuple(after), words, keys, _sentence_bounds(points, words, starts), words_before,
+                tuple(capitals))
 
 
 _BLANK, _WORD, _OTHER, _JOINS = range(4)
@@ -149,6 +156,12 @@ def _kinds() -> npt.NDArray[np.int8]:
     kinds[code_points(re.sub(r"\s", "\0", plane)) != code_points(plane)] = _BLANK  # NUL is no blank
     kinds[[ord(c) for c in _JOINING]] = _JOINS
     return kinds
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> npt.NDArray[np.bool_]:
+    """Return which code points of the BMP are capital letters (`str.isupper`)."""
+    return np.array([chr(c).isupper() for c in range(0x10000)], dtype=np.bool_)
 
 
 def _sentence_bounds(points: npt.NDArray[np.uint32], words: Sequence[str], starts: npt.NDArray[np.intp]) -> tuple[int, ...]:

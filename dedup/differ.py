@@ -27,6 +27,7 @@ CONTEXT_WORDS = 6
 MAX_USAGES = 20
 SAME_DATE = "same date in another form"
 _NEWLINE = re.compile("\n")
+_BLANKS = re.compile(r"\s+")
 
 
 class Category(StrEnum):
@@ -271,7 +272,7 @@ def _context(s: Side, lo: int, hi: int) -> tuple[str, str]:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    return _BLANKS.sub(" ", text)
 
 
 def _position(s: Side, index: int, version: Version) -> Position:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from dedup import align, classify
 from dedup.differ import Discrepancy, Version, compare
-from dedup.normalize import locate, normalize, normalize_text
+from dedup.normalize import _STRUCTURE_PATTERN, locate, normalize, normalize_text
 
 # Everything a decoded document may contain: no surrogates (no decoder produces them).
 ANY_CHAR = st.characters(exclude_categories=["Cs"])
@@ -57,6 +57,19 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 def test_normalizing_arbitrary_unicode_is_idempotent(raw: str) -> None:
     once = normalize_text(raw)
     assert normalize_text(once) == once
+
+
+BLANKS_AND_HYPHENS = st.lists(st.sampled_from(["a", "-", "\u00ad", " ", "  ", "\t", "\n", "\r", "\r\n", "\f", "\v"]),
+                              max_size=30).map("".join)
+
+
+@SETTINGS
+@given(st.one_of(BLANKS_AND_HYPHENS, TEXT))
+def test_the_structure_pass_lookahead_only_skips_places_where_nothing_matches(text: str) -> None:
+    """The lookahead before the structure pattern saves time; the pattern without it finds the same matches."""
+    plain = re.compile(_STRUCTURE_PATTERN.pattern.split(")", 1)[1])  # the lookahead is the first group
+    assert plain.pattern.startswith("(?:(?P<hyphen>")
+    assert [m.span() for m in _STRUCTURE_PATTERN.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
 @SETTINGS
@@ -183,6 +196,7 @@ PROSE = st.lists(WORD | MARK | DASH, max_size=60).map(" ".join)  # dense in sent
 @given(st.one_of(ARBITRARY, TEXT, PROSE))
 @example("27.08.19 don't a/b:c, 4,5 .. a.. 'x' _a_ Ende. Neu\nZeile \"Zitat.\" Dann! Dr. X")  # numpy's tokens
 @example("\U0001f600 Ende. Neu 27.08.19")  # beyond the BMP: the regular expression's tokens
+@example("Ärger über ǅemal, Σ _x 2 Ende. Neu")  # capitals and words by the tables: ǅ is title case, not upper
 def test_a_side_holds_each_token_with_its_place_key_and_sentence(text: str) -> None:
     side = align.side(text)
     found = list(re.finditer(r"\w+(?:['.,:/]\w+)*|[^\w\s]", text))
@@ -193,6 +207,10 @@ def test_a_side_holds_each_token_with_its_place_key_and_sentence(text: str) -> N
     assert list(side.keys) == [keyed[m.start() : m.end()] for m in found]
     blanks = [text[e:s] for e, s in zip([0, *side.ends], side.starts, strict=False)]
     assert list(side.sentences) == sentence_starts(list(side.words), blanks)
+    is_word = [bool(re.match(r"\w", w)) for w in side.words]
+    assert [side.is_word(i) for i in range(len(side))] == is_word
+    assert [side.count_words(0, i) for i in range(len(side) + 1)] == [sum(is_word[:i]) for i in range(len(side) + 1)]
+    assert list(side.capitals) == [i for i, w in enumerate(side.words) if w[0].isupper()]
 
 
 @SETTINGS
