@@ -250,15 +250,17 @@ def fingerprint(text: str, shingle_size: int, num_perm: int, seed: int) -> Finge
 
 def jaccard(a: U32, b: U32) -> float:
     """Return the exact Jaccard similarity of two sorted hash sets (1.0 for two empty sets)."""
-    if len(a) == 0 and len(b) == 0:
-        return 1.0
-    common = len(np.intersect1d(a, b, assume_unique=True))
-    return common / (len(a) + len(b) - common)
+    return overlap(a, b)[0]
 
 
 def containment(a: U32, b: U32) -> float:
     """Return the share of the smaller set found in the larger one (0.0 when one is empty)."""
-    smaller = min(len(a), len(b))
-    if smaller == 0:
-        return 0.0
-    return len(np.intersect1d(a, b, assume_unique=True)) / smaller
+    return overlap(a, b)[1]
+
+
+def overlap(a: U32, b: U32) -> tuple[float, float]:
+    """Return `jaccard(a, b)` and `containment(a, b)`, the shared hashes counted once for both."""
+    if len(a) == 0 or len(b) == 0:
+        return (1.0 if len(a) == len(b) else 0.0), 0.0
+    common = len(np.intersect1d(a, b, assume_unique=True))
+    return common / (len(a) + len(b) - common), common / min(len(a), len(b))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from dedup.fingerprint import U32, containment, jaccard
+from dedup.fingerprint import U32, overlap
 
 Shingles = Callable[[int], U32]
 """Returns the sorted shingle hashes of a document by id."""
@@ -35,8 +35,7 @@ def verify(edges: Iterable[tuple[int, int]], shingles: Shingles, threshold: floa
     """Keep the candidate pairs whose exact similarity or containment reaches its threshold."""
     verified = []
     for i, j in edges:
-        a, b = shingles(i), shingles(j)
-        sim, cont = jaccard(a, b), containment(a, b)
+        sim, cont = overlap(shingles(i), shingles(j))
         if sim >= threshold or cont >= min_containment:
             verified.append(Pair(i, j, sim, cont))
     return verified
@@ -69,19 +68,16 @@ def cluster(pairs: Sequence[Pair], words: Sequence[int], shingles: Shingles) -> 
 
     The reference is the most complete version: the member with the most
     words; ties go to the member found first. Members are listed in the
-    order they were found, the reference first.
+    order they were found, the reference first. A member verified as a pair
+    with the reference keeps the pair's measures (most groups are a pair).
     """
+    measured = {(p.a, p.b): (p.similarity, p.containment) for p in pairs}
+    measured.update({(p.b, p.a): (p.similarity, p.containment) for p in pairs})
     clusters = []
     for nodes in components((p.a, p.b) for p in pairs):
         reference = max(nodes, key=lambda n: (words[n], -n))
         members = [reference] + [n for n in nodes if n != reference]
         ref = shingles(reference)
-        clusters.append(
-            Cluster(
-                reference,
-                tuple(members),
-                tuple(jaccard(ref, shingles(n)) for n in members),
-                tuple(containment(ref, shingles(n)) for n in members),
-            )
-        )
+        found = [measured.get((reference, n)) or overlap(ref, shingles(n)) for n in members]
+        clusters.append(Cluster(reference, tuple(members), tuple(s for s, _ in found), tuple(c for _, c in found)))
     return clusters

@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from dedup.fingerprint import containment, jaccard, shingle_hashes, tokens
+from dedup.fingerprint import containment, jaccard, overlap, shingle_hashes, tokens
 from dedup.normalize import normalize, normalize_text, words_text
 from dedup.options import ScanOptions
 from dedup.report import scan_report
@@ -89,6 +89,11 @@ def test_similarity_is_symmetric_and_in_range(a: list[str], b: list[str], size: 
     sa, sb = shingle_hashes(a, size), shingle_hashes(b, size)
     assert 0.0 <= jaccard(sa, sb) == jaccard(sb, sa) <= 1.0
     assert 0.0 <= containment(sa, sb) == containment(sb, sa) <= 1.0
+    common, union = set(sa.tolist()) & set(sb.tolist()), set(sa.tolist()) | set(sb.tolist())
+    if len(sa) and len(sb):
+        assert overlap(sa, sb) == (len(common) / len(union), len(common) / min(len(sa), len(sb)))
+    else:
+        assert overlap(sa, sb) == (1.0 if not union else 0.0, 0.0)
 
 
 DOCUMENTS = st.lists(st.lists(st.sampled_from("one two three four five six seven eight nine ten".split()),
