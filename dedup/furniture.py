@@ -91,15 +91,17 @@ def find(text: str) -> tuple[Edit, ...]:
 
 # Without a form feed there are no pages, no headers, footers, footnotes or dot leaders: the
 # artifacts left are a bullet at a line's start and a URL broken at a line end (see _inline, _gap).
-_BULLETS = re.compile(r"[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")  # as in _BULLET, which finds them at a line's start
-_LINE_START_BULLET = re.compile(r"(?:^|[\n\r\v])[ \t]*[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃]")
+_BULLETS = "•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃"  # as in _BULLET, which finds them at a line's start
+_LINE_START_BULLET = re.compile(rf"(?:^|[\n\r\v])[ \t]*[{_BULLETS}]")
 
 
 def might_have_artifacts(text: str) -> bool:
     """Return False when `text` certainly has no artifact (a quick check that skips the line-by-line pass)."""
     return (
         "\f" in text
-        or (_BULLETS.search(text) is not None and _LINE_START_BULLET.search(text) is not None)
+        # `in` for each bullet: a third of the time of a character class, and none for a text whose
+        # characters are all below the bullet's (Python stores it in one byte a character)
+        or (any(bullet in text for bullet in _BULLETS) and _LINE_START_BULLET.search(text) is not None)
         or _maybe_broken_url(text)
     )
 
