@@ -51,6 +51,17 @@ def test_non_text_is_named(data: bytes, reason: str) -> None:
     assert decode(data) == reason
 
 
+CONTROLS = [chr(c) for c in (*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20))]  # NUL: any one is binary
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
+@pytest.mark.parametrize("control", CONTROLS)
+def test_text_with_more_control_characters_than_text_has_is_binary(encoding: str, control: str) -> None:
+    text = "Grüße aus Köln, „Straße“. " * 6  # 156 characters: more than 8 control characters make it binary
+    assert decode((text + control * 8).encode(encoding)) == (text + control * 8, encoding)
+    assert decode((text + control * 9).encode(encoding)) == "binary"
+
+
 def walk(root: Path, **options: object) -> list[Candidate | Skipped]:
     return list(discover([str(root)], ScanOptions(**options)))  # type: ignore[arg-type]
 
