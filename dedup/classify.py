@@ -60,6 +60,11 @@ _WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
 # case holds none has no weekday, and the slow pattern need not run.
 _WEEKDAY_HINTS: tuple[str, ...] = ("tag", "day", "ttwoch", "onnabend")
 _REACH = 24  # a date's words stand at most this far from its figures
+# Under IGNORECASE only "ı", "İ" and "ſ" match a letter of a month's name without lower-casing to it
+# ("İ" lower-cases to "i" and a combining dot): mapped so, a name the patterns found is a key of _MONTHS.
+_MONTH_LETTERS = str.maketrans("ıſ", "is", "\u0307")
+# The patterns after the first two need a month's name, which starts with one of these.
+_MONTH_STEMS = re.compile("|".join(sorted({name[:3] for name in _MONTHS})))
 
 
 def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
@@ -78,7 +83,8 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
             windows.append([lo, hi])
     for lo, hi in windows:
         here: list[tuple[int, int, tuple[int, int, int] | None]] = []
-        for pattern in _DATE_PATTERNS[:-1]:
+        named = _MONTH_STEMS.search(text[lo:hi].lower().translate(_MONTH_LETTERS)) is not None
+        for pattern in _DATE_PATTERNS[:-1] if named else _DATE_PATTERNS[:2]:
             for m in pattern.finditer(text, lo, hi):
                 if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in here):
                     here.append((m.start(), m.end(), _parse(m)))
@@ -100,7 +106,7 @@ def _parse(m: re.Match[str]) -> tuple[int, int, int] | None:
     year = int(groups["y"])
     if year < 100:
         year += 2000 if year < 70 else 1900
-    month = _MONTHS[groups["mn"].lower()] if groups.get("mn") else int(groups["m"])
+    month = _MONTHS[groups["mn"].lower().translate(_MONTH_LETTERS)] if groups.get("mn") else int(groups["m"])
     day = int(groups["d"]) if groups.get("d") else 1
     try:
         date(year, month, day)

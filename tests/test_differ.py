@@ -81,6 +81,18 @@ def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
     ]
 
 
+def test_a_month_spelled_with_letters_that_only_match_ignoring_case_is_a_date() -> None:
+    # "ſ" (long s), "ı" (dotless i) and "İ" match s and i under IGNORECASE but lower-case to something else:
+    # their dates are read as any other (the month's name was once looked up as written, a KeyError).
+    for month, same in (("ſept", "September"), ("MAİ", "Mai"), ("maı", "Mai")):
+        a = f"Die Sitzung war am 27. {month} 2019 in Bonn, sagte die Sprecherin der Stadt."
+        found = diff(a, a.replace("27.", "28."))
+        assert [(d.category, d.a_text, d.b_text) for d in found] == [(Category.DATE, "27", "28")]
+        assert [(d.category, d.note) for d in diff(a, a.replace(month, same))] == [
+            (Category.DATE, "same date in another form")
+        ]
+
+
 def test_punctuation_and_case_are_minor() -> None:
     b = edit(ENGLISH, "on Monday. Council", "on Monday; Council")
     b = edit(b, "The county council", "The County council")
