@@ -45,7 +45,7 @@ class Side:
     keys: tuple[str, ...]
     sentences: tuple[int, ...]  # index of each sentence's first token, then len(words)
     words_before: tuple[int, ...]  # how many word tokens (not punctuation) come before each token, then in all
-    capitals: tuple[int, ...]  # the tokens that start with a capital letter
+    capitals: tuple[int, ...]  # indexes of the tokens whose first character is upper case (str.isupper)
 
     @cached_property
     def places(self) -> dict[str, list[int]]:
@@ -111,11 +111,11 @@ def side(text: str) -> Side:
         # A token is a run of word characters (no dash among them) or one
         # other character, so only a lone dash token can have another key.
         keys = tuple(map(_KEY_DASHES.get, words, words))
-    initials = points[starts]
     if int(points.max(initial=0)) > 0xFFFF:  # beyond the tables
         is_word = np.array([_is_word(w) for w in words], dtype=np.bool_)
         capitals = [i for i, w in enumerate(words) if w[0].isupper()]
     else:
+        initials = points[starts]
         is_word = _kinds()[initials] == _WORD
         capitals = np.flatnonzero(_capitals()[initials]).tolist()
     words_before = tuple([0, *np.cumsum(is_word).tolist()])

@@ -70,7 +70,8 @@ _PAGE_NUMBER = re.compile(
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
 _DIGITS = re.compile(r"\d+")
 _DOT_LEADER = re.compile(r"[ \t]*(?:(?:\.[ \t]?){4,}|…{2,})[ \t]*\d*[ \t]*$")
-_BULLET = re.compile(r"^[ \t]*[•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃][ \t]*")
+_BULLETS = "•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃"
+_BULLET = re.compile(rf"^[ \t]*[{_BULLETS}][ \t]*")
 _FOOTNOTE_BODY = re.compile(r"^(\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹]+)[ \t]?(?=[^\W\d_])")
 _SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹", "123456789")
 _TO_SUPERSCRIPT = str.maketrans("123456789", "¹²³⁴⁵⁶⁷⁸⁹")
@@ -91,7 +92,6 @@ def find(text: str) -> tuple[Edit, ...]:
 
 # Without a form feed there are no pages, no headers, footers, footnotes or dot leaders: the
 # artifacts left are a bullet at a line's start and a URL broken at a line end (see _inline, _gap).
-_BULLETS = "•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃"  # as in _BULLET, which finds them at a line's start
 _LINE_START_BULLET = re.compile(rf"(?:^|[\n\r\v])[ \t]*[{_BULLETS}]")
 
 

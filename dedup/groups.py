@@ -68,16 +68,16 @@ def cluster(pairs: Sequence[Pair], words: Sequence[int], shingles: Shingles) -> 
 
     The reference is the most complete version: the member with the most
     words; ties go to the member found first. Members are listed in the
-    order they were found, the reference first. A member verified as a pair
-    with the reference keeps the pair's measures (most groups are a pair).
+    order they were found, the reference first. `pairs` are as `verify`
+    measured them: a member verified as a pair with the reference keeps the
+    pair's measures (most groups are a pair), which are symmetric.
     """
-    measured = {(p.a, p.b): (p.similarity, p.containment) for p in pairs}
-    measured.update({(p.b, p.a): (p.similarity, p.containment) for p in pairs})
+    measured = {(min(p.a, p.b), max(p.a, p.b)): (p.similarity, p.containment) for p in pairs}
     clusters = []
     for nodes in components((p.a, p.b) for p in pairs):
         reference = max(nodes, key=lambda n: (words[n], -n))
         members = [reference] + [n for n in nodes if n != reference]
         ref = shingles(reference)
-        found = [measured.get((reference, n)) or overlap(ref, shingles(n)) for n in members]
+        found = [measured.get((min(reference, n), max(reference, n))) or overlap(ref, shingles(n)) for n in members]
         clusters.append(Cluster(reference, tuple(members), tuple(s for s, _ in found), tuple(c for _, c in found)))
     return clusters

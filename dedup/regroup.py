@@ -147,8 +147,7 @@ def _regroup(tx: Transaction, edges: list[tuple[int, int]], before: Sequence[Sto
                 cached = m.discrepancies if m.diffed_against == ref else None
                 rows.append(StoredMember(n, m.similarity, m.containment, ref if cached else None, cached))
             else:
-                a, b = held[ref], held[n]
-                rows.append(StoredMember(n, fingerprint.jaccard(a, b), fingerprint.containment(a, b)))
+                rows.append(StoredMember(n, *fingerprint.overlap(held[ref], held[n])))
         rows.sort(key=lambda m: (m.doc != ref, info[m.doc][1]))
         result.append(StoredGroup(gid, ref, tuple(rows)))
     return result

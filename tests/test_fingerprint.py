@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 from datasketch import MinHash
 
-from dedup.fingerprint import containment, fingerprint, fingerprints, jaccard, shingle_hashes, signature, tokens
+from dedup.fingerprint import containment, fingerprint, fingerprints, jaccard, overlap, shingle_hashes, signature, tokens
 from dedup.groups import Pair, cluster, verify
 from dedup.index import band_keys, bands_for, bucket_edges, candidate_pairs
 from tests.text import ENGLISH, GERMAN
@@ -88,11 +88,14 @@ def test_verification_rejects_pairs_below_both_thresholds() -> None:
 
 
 def test_clusters_are_connected_components_with_the_longest_member_as_reference() -> None:
-    fps = prints("a b c d e f", "a b c d e f g h", "x y z", "a b c d e f g", "x y z w")
-    found = cluster([Pair(0, 3, 1, 1), Pair(3, 1, 1, 1), Pair(2, 4, 1, 1)], [f.tokens for f in fps],
-                    lambda n: fps[n].shingles)
+    fps = prints("a b c d e f", "a b c d e f g h", "p q r s t u", "a b c d e f g", "p q r s t u v")
+    pairs = verify([(0, 3), (3, 1), (2, 4)], lambda n: fps[n].shingles, threshold=0.5, min_containment=0.8)
+    found = cluster(pairs, [f.tokens for f in fps], lambda n: fps[n].shingles)
     assert [(c.reference, c.members) for c in found] == [(1, (1, 0, 3)), (4, (4, 2))]
-    assert found[0].similarity[0] == 1.0
+    for c in found:  # measured against the reference, whether a verified pair holds them or not
+        measures = [overlap(fps[c.reference].shingles, fps[n].shingles) for n in c.members]
+        assert list(zip(c.similarity, c.containment, strict=True)) == measures
+    assert found[0].similarity[0] == 1.0 and found[0].similarity[1] < 1.0
 
 
 def test_bands_find_a_pair_at_the_threshold_99_percent_of_the_time() -> None:

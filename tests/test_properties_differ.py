@@ -65,6 +65,9 @@ BLANKS_AND_HYPHENS = st.lists(st.sampled_from(["a", "-", "\u00ad", " ", "  ", "\
 
 @SETTINGS
 @given(st.one_of(BLANKS_AND_HYPHENS, TEXT))
+@example(" \t")
+@example(" \v")
+@example("a \n-\u00ad\r\n  \tb")
 def test_the_structure_pass_lookahead_only_skips_places_where_nothing_matches(text: str) -> None:
     """The lookahead before the structure pattern saves time; the pattern without it finds the same matches."""
     plain = re.compile(_STRUCTURE_PATTERN.pattern.split(")", 1)[1])  # the lookahead is the first group
@@ -197,6 +200,7 @@ PROSE = st.lists(WORD | MARK | DASH, max_size=60).map(" ".join)  # dense in sent
 @example("27.08.19 don't a/b:c, 4,5 .. a.. 'x' _a_ Ende. Neu\nZeile \"Zitat.\" Dann! Dr. X")  # numpy's tokens
 @example("\U0001f600 Ende. Neu 27.08.19")  # beyond the BMP: the regular expression's tokens
 @example("Ärger über ǅemal, Σ _x 2 Ende. Neu")  # capitals and words by the tables: ǅ is title case, not upper
+@example("Ⓐ Ⅷ ½ a")  # upper case but not letters (Ⓐ, Ⅷ): capitals as isupper() says
 def test_a_side_holds_each_token_with_its_place_key_and_sentence(text: str) -> None:
     side = align.side(text)
     found = list(re.finditer(r"\w+(?:['.,:/]\w+)*|[^\w\s]", text))
