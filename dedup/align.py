@@ -103,7 +103,8 @@ def side(text: str) -> Side:
     of the BMP, by the tokens' first characters.
     """
     points = code_points(text)
-    starts, ends = _spans(text, points)
+    beyond_tables = int(points.max(initial=0)) > 0xFFFF
+    starts, ends = _spans(text, points, beyond_tables)
     first, after = starts.tolist(), ends.tolist()
     words = tuple([text[s:e] for s, e in zip(first, after, strict=True)])
     keys = words
@@ -111,29 +112,30 @@ def side(text: str) -> Side:
         # A token is a run of word characters (no dash among them) or one
         # other character, so only a lone dash token can have another key.
         keys = tuple(map(_KEY_DASHES.get, words, words))
-    if int(points.max(initial=0)) > 0xFFFF:  # beyond the tables
+    initials = points[starts]  # each token's first code point
+    if beyond_tables:
         is_word = np.array([_is_word(w) for w in words], dtype=np.bool_)
         capitals = [i for i, w in enumerate(words) if w[0].isupper()]
     else:
-        initials = points[starts]
         is_word = _kinds()[initials] == _WORD
         capitals = np.flatnonzero(_capitals()[initials]).tolist()
     words_before = tuple([0, *np.cumsum(is_word).tolist()])
-    return Side(text, tuple(first), tuple(after), words, keys, _sentence_bounds(points, words, starts), words_before,
-                tuple(capitals))
+    return Side(text, tuple(first), tuple(after), words, keys, _sentence_bounds(points, words, starts, initials),
+                words_before, tuple(capitals))
 
 
 _BLANK, _WORD, _OTHER, _JOINS = range(4)
 
 
-def _spans(text: str, points: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+def _spans(text: str, points: npt.NDArray[np.uint32],
+           beyond_tables: bool) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Return where each token of `text` starts and ends, as `_SPLIT` cuts it.
 
     A token is a run of word characters and of joining marks between two of
     them ("27.08.19", "don't"), or one character that is neither a word
     character nor a blank.
     """
-    if int(points.max(initial=0)) > 0xFFFF:  # beyond the table: the regular expression splits the text
+    if beyond_tables:  # a code point beyond the BMP: the regular expression splits the text
         offsets = list(accumulate(map(len, _SPLIT.split(text)), initial=0))  # blank, token, ..., blank
         return np.array(offsets[1:-1:2], dtype=np.intp), np.array(offsets[2:-1:2], dtype=np.intp)
     kind = _kinds()[points]
@@ -160,11 +162,12 @@ def _kinds() -> npt.NDArray[np.int8]:
 
 @lru_cache(maxsize=1)
 def _capitals() -> npt.NDArray[np.bool_]:
-    """Return which code points of the BMP are capital letters (`str.isupper`)."""
+    """Return which code points of the BMP are upper case (`str.isupper`: capital letters, and Ⓐ or Ⅷ too)."""
     return np.array([chr(c).isupper() for c in range(0x10000)], dtype=np.bool_)
 
 
-def _sentence_bounds(points: npt.NDArray[np.uint32], words: Sequence[str], starts: npt.NDArray[np.intp]) -> tuple[int, ...]:
+def _sentence_bounds(points: npt.NDArray[np.uint32], words: Sequence[str], starts: npt.NDArray[np.intp],
+                     initials: npt.NDArray[np.uint32]) -> tuple[int, ...]:
     """Return the index of each sentence's first token, then len(words).
 
     A sentence starts after a line break or a mark; only the tokens after
@@ -172,8 +175,8 @@ def _sentence_bounds(points: npt.NDArray[np.uint32], words: Sequence[str], start
     """
     breaks = set(np.searchsorted(starts, np.flatnonzero(points == 10)).tolist())  # tokens after a line break
     # tokens after a lone mark: a token that starts with one is the mark alone ("27.08.19" is one token)
-    first = points[starts]
-    marks = set((np.flatnonzero((first == 46) | (first == 33) | (first == 63) | (first == 34)) + 1).tolist())  # . ! ? "
+    lone_mark = (initials == 46) | (initials == 33) | (initials == 63) | (initials == 34)  # . ! ? "
+    marks = set((np.flatnonzero(lone_mark) + 1).tolist())
     bounds = [0]
     for i in sorted(breaks | marks):
         if not 1 <= i < len(words):
