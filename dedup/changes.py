@@ -1,4 +1,4 @@
-"""What a scan with an index changed, and the whole index read back as a scan result."""
+"""What a scan with an index changed, as a scan result, and the whole index read back as one."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dedup import collecting, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
 from dedup.scan import Group, PackedMember, ScanResult, Unique
-from dedup.store import Known, Removal, Store
+from dedup.store import Known, Removal, Store, StoredGroup
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class IndexSummary:
 
 @dataclass(frozen=True)
 class IndexedScanResult(ScanResult):
-    """A scan with an index: groups and unique documents cover the whole index after the scan."""
+    """A scan with an index: its groups and unique documents are those the scan changed (`changes.result`)."""
 
     index: IndexSummary
 
@@ -121,7 +121,12 @@ def _path(document: Known) -> bytes:
 def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
            shown: Callable[[bytes], str], skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
            unchanged: int, touched: int) -> IndexedScanResult:
-    """Read the whole index back as a scan result, with what this scan (and those it resumed) changed.
+    """Return what this scan (and those it resumed) changed in the index, as a scan result.
+
+    Its groups are those the scan changed or that a document it added joined,
+    each with all its members; its unique documents are those it added that
+    are in no group, and those left alone by a group it dissolved. A group
+    nobody touched is not read: `whole` reads the whole index.
 
     `before` is every document the index held when the scan began, in path
     order. Only what changed since is read again: a document's row never
@@ -129,64 +134,85 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
     the transactions that add documents, so the documents added since have
     ids above all of `before`'s, and those removed are missing from the ids.
     """
-    with collecting.paused():  # objects by the million, no cycles
-        return _result(store, before, scan_id, resumed, shown, skipped, options, tally, unchanged, touched)
-
-
-def _result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
-            shown: Callable[[bytes], str], skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
-            unchanged: int, touched: int) -> IndexedScanResult:
-    with store.read() as tx:
+    with collecting.paused(), store.read() as tx:  # objects by the 100,000, no cycles
         present = tx.document_ids()
         added = tx.documents(after=max((d.id for d in before), default=0))
-        stored = tx.load_groups()
+        ours = {scan_id, *resumed}
+        arrived = sorted([d for d in before if d.scan in ours and d.id in present] + added, key=_path)
+        wanted = tx.groups_of(d.id for d in arrived) | tally.groups_changed
+        stored = tx.load_groups(wanted) if wanted else []
         removals = tx.removals([scan_id, *resumed])
-    listed = [d for d in before if d.id in present]
-    if added:
-        listed = sorted(listed + added, key=_path)  # two sorted runs: merged in one pass
-
-    docs = {d.id: d for d in listed}
+    docs = {d.id: d for d in before if d.id in present} | {d.id: d for d in added}
     group_of = {m.doc: g.id for g in stored for m in g.members}
+    listed = {d.id for d in arrived} | set(group_of)
+    alone = [docs[n] for n in tally.ungrouped if n in docs and n not in listed]
+    unique = sorted([d for d in arrived if d.id not in group_of] + alone, key=_path)
+    changes: list[IndexChange] = []
+    renamed_from: dict[bytes, Removal] = {}
+    by_hash: dict[bytes, list[Removal]] = {}
+    for r in removals:
+        if r.reason == "gone":
+            by_hash.setdefault(r.content_hash, []).append(r)
+    for d in arrived:
+        if d.change == "new" and by_hash.get(d.content_hash):
+            renamed_from[d.path] = by_hash[d.content_hash].pop(0)
+    for d in arrived:
+        source = renamed_from.get(d.path)
+        if source is not None:
+            changes.append(IndexChange(shown(d.path), "renamed", group_of.get(d.id), shown(source.path)))
+        else:
+            changes.append(IndexChange(shown(d.path), d.change, group_of.get(d.id)))
+    used = {id(r) for r in renamed_from.values()}
+    changes += [IndexChange(shown(r.path), "removed", r.group, reason=r.reason) for r in removals if id(r) not in used]
+    summary = IndexSummary(
+        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(present),
+        unchanged=unchanged, touched=touched, changes=tuple(changes),
+        groups_changed=tuple(sorted(tally.groups_changed & {g.id for g in stored})),
+    )
+    return IndexedScanResult(
+        options=options, bands=index.bands_for(options.threshold, options.num_perm),
+        groups=_groups(stored, docs, shown), unique=_unique(unique, shown),
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+        candidate_pairs=tally.candidate_pairs, verified_pairs=tally.verified_pairs, index=summary,
+    )
+
+
+def whole(store: Store, options: ScanOptions) -> ScanResult:
+    """Read the whole index back as a scan result: every group and every document in no group.
+
+    Documents are named by their absolute paths; `verified_pairs` counts the
+    pairs the index holds, and `candidate_pairs` the same (the candidates the
+    scans rejected are not kept).
+    """
+    with collecting.paused(), store.read() as tx:
+        documents = tx.documents()
+        stored = tx.load_groups()
+        pairs = tx.counts()["verified_pairs"]
+    docs = {d.id: d for d in documents}
+    grouped = {m.doc for g in stored for m in g.members}
+    return ScanResult(
+        options=options, bands=index.bands_for(options.threshold, options.num_perm),
+        groups=_groups(stored, docs, os.fsdecode), unique=_unique([d for d in documents if d.id not in grouped],
+                                                                  os.fsdecode),
+        skipped=(), candidate_pairs=pairs, verified_pairs=pairs,
+    )
+
+
+def _groups(stored: Sequence[StoredGroup], docs: dict[int, Known], shown: Callable[[bytes], str]) -> tuple[Group, ...]:
     found = []
     for g in stored:
         ref = shown(docs[g.reference].path)
         members = []
         for m in sorted(g.members, key=lambda m: (m.doc != g.reference, docs[m.doc].path)):
             d = docs[m.doc]
-            member = shown(d.path)
-            members.append(PackedMember(member, d.encoding, d.kind, d.words, m.similarity, m.containment,
+            members.append(PackedMember(shown(d.path), d.encoding, d.kind, d.words, m.similarity, m.containment,
                                         m.discrepancies, ref))
         found.append(Group(g.id, tuple(members)))
-    unique = tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in listed if d.id not in group_of)
-    ours = {scan_id, *resumed}
-    changes: list[IndexChange] = []
-    arrived = {d.path: d for d in listed if d.scan in ours}
-    renamed_from: dict[bytes, Removal] = {}
-    by_hash: dict[bytes, list[Removal]] = {}
-    for r in removals:
-        if r.reason == "gone":
-            by_hash.setdefault(r.content_hash, []).append(r)
-    for path, d in arrived.items():
-        if d.change == "new" and by_hash.get(d.content_hash):
-            renamed_from[path] = by_hash[d.content_hash].pop(0)
-    for path, d in arrived.items():
-        source = renamed_from.get(path)
-        if source is not None:
-            changes.append(IndexChange(shown(path), "renamed", group_of.get(d.id), shown(source.path)))
-        else:
-            changes.append(IndexChange(shown(path), d.change, group_of.get(d.id)))
-    used = {id(r) for r in renamed_from.values()}
-    changes += [IndexChange(shown(r.path), "removed", r.group, reason=r.reason) for r in removals if id(r) not in used]
-    summary = IndexSummary(
-        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(listed),
-        unchanged=unchanged, touched=touched, changes=tuple(changes),
-        groups_changed=tuple(sorted(tally.groups_changed & {g.id for g in stored})),
-    )
-    return IndexedScanResult(
-        options=options, bands=index.bands_for(options.threshold, options.num_perm), groups=tuple(found),
-        unique=unique, skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        candidate_pairs=tally.candidate_pairs, verified_pairs=tally.verified_pairs, index=summary,
-    )
+    return tuple(found)
+
+
+def _unique(documents: Iterable[Known], shown: Callable[[bytes], str]) -> tuple[Unique, ...]:
+    return tuple(Unique(shown(d.path), d.encoding, d.kind, d.words) for d in documents)
 
 
 def summary_counts(summary: IndexSummary) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def index_options(func: F) -> F:
 def _scan_with_index(location: str, rebuild: bool, paths: tuple[str, ...], fmt: str, color: str, show_all: bool,
                      side_by_side: bool, output: str | None, quiet: bool, fail_on_duplicates: bool,
                      **settings: Any) -> None:
-    """Run `scan --index`: the report covers the whole index; stderr says what this scan changed."""
+    """Run `scan --index`: the report holds what this scan changed; stderr says so in short."""
     from dataclasses import fields
 
     from dedup.incremental import scan as scan_indexed
@@ -262,6 +262,19 @@ def index_stats(location: str, fmt: str) -> None:
         state = "finished" if scan["finished"] else (f"resumed by {scan['resumed_by']}" if scan["resumed_by"]
                                                      else "running or interrupted")
         click.echo(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])} {scan['summary'] or ''}")
+
+
+@index_command.command(name="report")
+@click.argument("location", metavar="INDEX")
+@output_options
+def index_report(location: str, fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None) -> None:
+    """Report every group and every document in no group that INDEX holds, as `dedup scan` would (no file is read)."""
+    from dedup.incremental import report
+    from dedup.render import Format, render_scan
+
+    result = report(location)
+    with _report_stream(output) as out:
+        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
 
 
 @index_command.command(name="prune")

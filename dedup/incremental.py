@@ -11,8 +11,10 @@ New documents are written in batches, one transaction each: in it a batch
 is matched against everything already in the index and the groups it
 touches are computed again (dedup.regroup). Discrepancies are computed for
 the members whose reference is new to them and cached in the index, so a
-group nobody touched costs nothing in later scans. The report covers the
-whole index and says what the scan changed (dedup.changes).
+group nobody touched costs nothing in later scans. The report holds what
+the scan changed (dedup.changes): the groups it changed or that its
+documents joined, and its documents that joined none; `report` reads the
+whole index back.
 """
 
 from __future__ import annotations
@@ -45,10 +47,11 @@ from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import Tally, apply
-from dedup.scan import Progress, compare_group, ignore_interrupt, sign_batch
+from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch
 from dedup.store import Known, NewDocument, Store, open_store
 
-__all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "scan", "stats"]
+__all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "report", "scan",
+           "stats"]
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ def document_version(kind: str) -> str:
 
 def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None, rebuild: bool = False,
          progress: Progress | None = None, commit_every: int = COMMIT_EVERY) -> IndexedScanResult:
-    """Scan `paths` into the index at `location` and return the groups of the whole index.
+    """Scan `paths` into the index at `location` and return what the scan changed.
 
     Args:
         paths: files and folders, spelled as the user wants them reported.
@@ -106,8 +109,8 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         commit_every: the most documents written in one transaction.
 
     Returns:
-        The groups and unique documents of the whole index, this scan's skipped files,
-        and what the scan changed in the index (`IndexedScanResult.index`).
+        The groups this scan changed or that its documents joined, its documents in no group,
+        its skipped files, and what it changed in the index (`IndexedScanResult.index`).
 
     Raises:
         SourceError: a path does not exist.
@@ -305,6 +308,19 @@ def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
                             unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index
+
+
+def report(location: str) -> ScanResult:
+    """Return the whole index as a scan result: every group, and every document in no group.
+
+    Raises:
+        StoreError: there is no index at `location`, or it cannot be used.
+    """
+    with open_store(location, create=False) as store:
+        built = store.parameters() or {}
+        options = ScanOptions(**{k: built[k] for k in ("threshold", "containment", "shingle_size", "num_perm", "seed")
+                                 if k in built})
+        return changes.whole(store, options)
 
 
 def stats(location: str) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class Tally:
     candidate_pairs: int = 0
     verified_pairs: int = 0
     groups_changed: set[int] = field(default_factory=set)
+    ungrouped: set[int] = field(default_factory=set)  # documents left alone by a group that dissolved
 
 
 def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], removals: Sequence[tuple[Known, str]],
@@ -65,6 +66,7 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
     tx.add_groups(found)
     previous = {g.id: (g.reference, {m.doc for m in g.members}) for g in before}
     tally.groups_changed.update(g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members}))
+    tally.ungrouped |= {m.doc for g in before for m in g.members} - out - {m.doc for g in found for m in g.members}
 
 
 def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDocument], options: ScanOptions,

@@ -70,6 +70,13 @@ def scan(run: Run, *args: str) -> dict[str, Any]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
+def report(run: Run, location: str) -> dict[str, Any]:
+    """Return `dedup index report`: the whole index as a scan report."""
+    result = run("index", "report", location, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -117,14 +124,25 @@ def test_added_changed_renamed_and_deleted_documents_between_scans(run: Run, tmp
     assert set(index["groups_changed"]) == {now["doc00020"], now["doc00022"], now["moved"]}
     for g in second["groups"]:  # no group names a document whose file is gone
         assert all(os.path.exists(d["path"]) for d in g["documents"])
+    # the report holds what changed: the groups changed or joined, and the document left alone by its group
+    assert {g["id"] for g in second["groups"]} == set(index["groups_changed"])
+    assert [Path(u["path"]).stem for u in second["unique"]] == ["doc00004"]
+    assert second["stats"]["files_seen"] == 7  # what the report lists; index.documents counts the whole index
 
+    whole = report(run, location)
+    validate(whole)
     plain = scan(run, str(docs))
-    assert {frozenset(d["path"] for d in g["documents"]) for g in second["groups"]} == {
+    assert {frozenset(d["path"] for d in g["documents"]) for g in whole["groups"]} == {
         frozenset(d["path"] for d in g["documents"]) for g in plain["groups"]}
+    assert [u["path"] for u in whole["unique"]] == [u["path"] for u in plain["unique"]]
+    assert {m["path"]: m["discrepancies"] for g in whole["groups"] for m in g["documents"]} == {
+        m["path"]: m["discrepancies"] for g in plain["groups"] for m in g["documents"]}
+    assert [g for g in whole["groups"] if g["id"] in index["groups_changed"]] == second["groups"]
     third = scan(run, str(docs), "--index", location)
     assert third["index"]["unchanged"] == 30
     assert third["index"]["new"] == third["index"]["changed"] == third["index"]["removed"] == []
-    assert third["groups"] == second["groups"]
+    assert third["groups"] == third["unique"] == [] and third["index"]["groups_changed"] == []
+    assert report(run, location)["groups"] == whole["groups"]
 
 
 def test_a_rescan_reads_only_files_whose_size_or_time_changed(run: Run, tmp_path: Path) -> None:
@@ -259,10 +277,11 @@ def test_two_scanners_writing_to_one_postgresql_index_end_with_the_groups_of_one
         scanners = [subprocess.Popen([sys.executable, "-c", script, str(docs / part), shared], cwd=ROOT)
                     for part in ("00", "01")]
         assert [p.wait(timeout=300) for p in scanners] == [0, 0]
-        together = scan(run, str(docs / "00"), str(docs / "01"), "--index", shared)
+        rescan = scan(run, str(docs / "00"), str(docs / "01"), "--index", shared)
+        assert rescan["index"]["new"] == [] and rescan["index"]["unchanged"] == 600 and rescan["groups"] == []
         one = scan(run, str(docs / "00"), str(docs / "01"), "--index", alone)
-        assert together["index"]["new"] == [] and together["index"]["unchanged"] == 600
-        assert found_groups(together) == found_groups(one) == planted
+        together = report(run, shared)
+        assert found_groups(together) == found_groups(one) == found_groups(report(run, alone)) == planted
         assert {(g["reference"], len(g["documents"])) for g in together["groups"]} == {
             (g["reference"], len(g["documents"])) for g in one["groups"]}
     finally:
@@ -278,6 +297,9 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     stats = run("index", "stats", index, "--format", "json")
     assert stats.exit_code == 0, stats.stderr
     assert json.loads(stats.stdout)["documents"] == 10 and json.loads(stats.stdout)["groups"] == 2
+    shown = run("index", "report", index, "--color", "never")  # the text report of the whole index, as scan's
+    assert shown.exit_code == 0 and shown.stdout.startswith(f"Group 1 · 2 documents · reference {docs / '00'}")
+    assert all(str(docs / "00" / f"doc{n:05d}.txt") in shown.stdout for n in range(4))
     os.remove(docs / "00" / "doc00001.txt")
     pruned = run("index", "prune", index)
     assert pruned.stdout == f"{docs / '00' / 'doc00001.txt'}  (gone, left group 1)\n"
@@ -288,6 +310,8 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     assert json.loads(run("index", "stats", index, "--format", "json").stdout)["groups"] == 0
     with pytest.raises(StoreError, match="no index"):
         run("index", "stats", str(tmp_path / "none.db"))
+    with pytest.raises(StoreError, match="no index"):
+        run("index", "report", str(tmp_path / "none.db"))
     assert not (tmp_path / "none.db").exists()
 
 
