@@ -14,9 +14,10 @@ as a whole process (wall clock, the report written to a file):
 2. ``--new`` documents are added in a new folder, ``--dups`` of them edited
    copies of random old documents (a few words replaced, rewrapped at another
    width, some with a header line), the rest unrelated;
-3. the rescan, whose report must put every planted copy in its old
-   document's group (the check prints the planted pairs it finds);
-4. a rescan with nothing changed.
+3. the rescan, whose report (what the scan changed: the groups the new
+   documents joined) must put every planted copy in its old document's
+   group (the check prints the planted pairs it finds);
+4. a rescan with nothing changed (its report lists no group).
 
 ``--plain`` also times a scan without an index of the first N documents.
 The corpus depends only on ``--n``, ``--new``, ``--dups`` and ``--seed``.
@@ -196,12 +197,14 @@ def main() -> None:
     found = sum(1 for copy, source in planted.items() if copy in group_of and group_of[copy] == group_of.get(source))
     print(f"rescan after adding {args.new}: {second:.1f} s ({100 * second / first:.2f} % of the first scan), "
           f"CPU {second_cpu} s ({_share(second_cpu, first_cpu)} of the first scan's CPU); "
-          f"{len(section['new'])} new, planted copies found in their source's group: {found} of {len(planted)}",
+          f"{len(section['new'])} new, planted copies found in their source's group: {found} of {len(planted)}; "
+          f"the report lists {len(report['groups'])} groups, {len(report['unique'])} unique",  # type: ignore[arg-type]
           flush=True)
     third, third_cpu, report = timed([str(docs), "--index", index, "-j", args.jobs], folder / "third.json")
     print(f"rescan with nothing changed: {third:.1f} s ({100 * third / first:.2f} % of the first scan), "
           f"CPU {third_cpu} s ({_share(third_cpu, first_cpu)} of the first scan's CPU); "
-          f"{report['index']['unchanged']} unchanged", flush=True)  # type: ignore[index]
+          f"{report['index']['unchanged']} unchanged, the report lists {len(report['groups'])} groups",  # type: ignore
+          flush=True)
     size = sum(os.path.getsize(index + s) for s in ("", "-wal") if os.path.exists(index + s)) \
         if not index.startswith("postgres") else None
     results.update({
