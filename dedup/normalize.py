@@ -90,7 +90,8 @@ def normalize(raw: str) -> Normalized:
     text1, map1 = _rewrite(raw, _char_pattern(raw), _char_replacement)
     edits = furniture.find(text1)  # the furniture pass: headers, footers, page numbers out
     paged, map_paged = _apply(text1, ((e.start, e.end, e.new) for e in edits))
-    text2, map2 = _rewrite(paged, _STRUCTURE_PATTERN, _structure_replacement(paged))
+    unbroken = _LONE_NEWLINE.sub(" ", paged)  # the same length: the map of pass 3 stays right
+    text2, map2 = _rewrite(unbroken, _STRUCTURE_PATTERN, _structure_replacement(unbroken))
     text3, map3 = _apply(text2, _edges(text2))
     return Normalized(text3, (map1, map_paged, map2, map3), _artifacts(edits, map1))
 
@@ -248,6 +249,14 @@ _STRUCTURE_PATTERN = re.compile(
     rf"(?:(?P<hyphen>[-\u00ad])?(?P<breaks>(?:[ \t]*{_NEWLINE})+)[ \t]*"
     r"|(?P<blanks>[ \t]{2,}|\t))"
 )
+
+# A line break that _STRUCTURE_PATTERN matches alone, and so replaces by a space: no hyphen or blank
+# before it, something other than a blank after it. Most breaks of a wrapped text are such; replaced at
+# once, by one space each, they spare pass 3 a match, a call and two pieces of its map apiece. Its map is
+# as good: a piece of one character replaced by one maps back as a copied one does, but at the very end
+# of the text (the offset of a text that normalizes to nothing), hence the character required after it.
+# The break comes first so that the engine looks for it alone (8x faster than with the lookbehind first).
+_LONE_NEWLINE = re.compile(r"\n(?<![-\u00ad \t\r\n\f\v]\n)(?=[^ \t\r\n\f\v])")
 
 # A hyphen before line breaks, matched as _STRUCTURE_PATTERN matches it.
 _LINE_END_HYPHEN = re.compile(rf"-(?P<breaks>(?:[ \t]*{_NEWLINE})+)[ \t]*")

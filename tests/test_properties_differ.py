@@ -17,7 +17,15 @@ from hypothesis import strategies as st
 
 from dedup import align, classify
 from dedup.differ import Discrepancy, Version, compare
-from dedup.normalize import _STRUCTURE_PATTERN, locate, normalize, normalize_text
+from dedup.normalize import (
+    _LONE_NEWLINE,
+    _STRUCTURE_PATTERN,
+    _rewrite,
+    _structure_replacement,
+    locate,
+    normalize,
+    normalize_text,
+)
 
 # Everything a decoded document may contain: no surrogates (no decoder produces them).
 ANY_CHAR = st.characters(exclude_categories=["Cs"])
@@ -73,6 +81,24 @@ def test_the_structure_pass_lookahead_only_skips_places_where_nothing_matches(te
     plain = re.compile(_STRUCTURE_PATTERN.pattern.split(")", 1)[1])  # the lookahead is the first group
     assert plain.pattern.startswith("(?:(?P<hyphen>")
     assert [m.span() for m in _STRUCTURE_PATTERN.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@SETTINGS
+@given(st.one_of(BLANKS_AND_HYPHENS, TEXT))
+@example("a\nb")
+@example("a\n")
+@example("\n")
+@example("a-\nb \nc\n d\n\ne\u00ad\nf\r\ng")
+def test_line_breaks_made_spaces_before_the_structure_pass_change_neither_its_text_nor_its_map(text: str) -> None:
+    """normalize() turns lone line breaks into spaces first; the structure pass makes the same of either text."""
+    def structure_pass(t: str) -> tuple[str, list[int], list[int]]:
+        out, offsets = _rewrite(t, _STRUCTURE_PATTERN, _structure_replacement(t))
+        ends = range(len(out) + 1)
+        return out, [offsets.source(i) for i in ends], [offsets.source_end(i) for i in ends]
+
+    unbroken = _LONE_NEWLINE.sub(" ", text)
+    assert len(unbroken) == len(text)
+    assert structure_pass(unbroken) == structure_pass(text)
 
 
 @SETTINGS
