@@ -139,9 +139,11 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
         added = tx.documents(after=max((d.id for d in before), default=0))
         ours = {scan_id, *resumed}
         arrived = sorted([d for d in before if d.scan in ours and d.id in present] + added, key=_path)
-        wanted = tx.groups_of(d.id for d in arrived) | tally.groups_changed
-        stored = tx.load_groups(wanted) if wanted else []
         removals = tx.removals([scan_id, *resumed])
+        # What the transactions of this process changed, and what those of the scans it resumed left a mark on.
+        left = {r.group for r in removals if r.group is not None}
+        wanted = tx.groups_of(d.id for d in arrived) | tally.groups_changed | left
+        stored = tx.load_groups(wanted) if wanted else []
     docs = {d.id: d for d in before if d.id in present} | {d.id: d for d in added}
     group_of = {m.doc: g.id for g in stored for m in g.members}
     listed = {d.id for d in arrived} | set(group_of)
@@ -167,7 +169,7 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
     summary = IndexSummary(
         location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(present),
         unchanged=unchanged, touched=touched, changes=tuple(changes),
-        groups_changed=tuple(sorted(tally.groups_changed & {g.id for g in stored})),
+        groups_changed=tuple(g.id for g in stored),
     )
     return IndexedScanResult(
         options=options, bands=index.bands_for(options.threshold, options.num_perm),
