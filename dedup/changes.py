@@ -138,7 +138,8 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
         present = tx.document_ids()
         added = tx.documents(after=max((d.id for d in before), default=0))
         ours = {scan_id, *resumed}
-        arrived = sorted([d for d in before if d.scan in ours and d.id in present] + added, key=_path)
+        # Another scanner of a shared index may have added documents meanwhile: they are not this scan's.
+        arrived = sorted([d for d in (*before, *added) if d.scan in ours and d.id in present], key=_path)
         removals = tx.removals([scan_id, *resumed])
         # What the transactions of this process changed, and what those of the scans it resumed left a mark on.
         left = {r.group for r in removals if r.group is not None}

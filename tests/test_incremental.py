@@ -145,6 +145,19 @@ def test_added_changed_renamed_and_deleted_documents_between_scans(run: Run, tmp
     assert report(run, location)["groups"] == whole["groups"]
 
 
+def test_a_small_edit_of_a_document_in_no_group_is_rescanned(run: Run, tmp_path: Path) -> None:
+    """The edited file's new keys match only its old version, which the same transaction takes out."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    corpus(docs, 2, 0)
+    scan(run, str(docs), "--index", index)
+    edited_file = docs / "00" / "doc00001.txt"
+    edited_file.write_text(edited(prose(1), 5, edits=1))
+    second = scan(run, str(docs), "--index", index)
+    assert second["index"]["changed"] == [{"path": str(edited_file), "group": None}]
+    assert [u["path"] for u in second["unique"]] == [str(edited_file)] and second["groups"] == []
+    assert scan(run, str(docs), "--index", index)["index"]["unchanged"] == 2
+
+
 def test_a_rescan_reads_only_files_whose_size_or_time_changed(run: Run, tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     corpus(docs, 6, 1)
@@ -273,10 +286,14 @@ def test_two_scanners_writing_to_one_postgresql_index_end_with_the_groups_of_one
             conn.execute(f"CREATE DATABASE {url.rpartition('/')[2]}")
     try:
         script = ("import sys; from dedup.incremental import scan; from dedup.options import ScanOptions; "
-                  "scan([sys.argv[1]], sys.argv[2], ScanOptions(jobs=1), commit_every=20)")
-        scanners = [subprocess.Popen([sys.executable, "-c", script, str(docs / part), shared], cwd=ROOT)
-                    for part in ("00", "01")]
-        assert [p.wait(timeout=300) for p in scanners] == [0, 0]
+                  "r = scan([sys.argv[1]], sys.argv[2], ScanOptions(jobs=1), commit_every=20); "
+                  "print(sorted({c.path.rpartition('/')[0] for c in r.index.changes}), len(r.index.changes))")
+        scanners = [subprocess.Popen([sys.executable, "-c", script, str(docs / part), shared], cwd=ROOT,
+                                     stdout=subprocess.PIPE, text=True) for part in ("00", "01")]
+        said = [p.communicate(timeout=300)[0] for p in scanners]
+        assert [p.returncode for p in scanners] == [0, 0]
+        # each reports the documents it added, not those the other added meanwhile
+        assert said == [f"{[str(docs / part)]} {count}\n" for part, count in (("00", 250), ("01", 350))]
         rescan = scan(run, str(docs / "00"), str(docs / "01"), "--index", shared)
         assert rescan["index"]["new"] == [] and rescan["index"]["unchanged"] == 600 and rescan["groups"] == []
         one = scan(run, str(docs / "00"), str(docs / "01"), "--index", alone)

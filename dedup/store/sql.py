@@ -315,6 +315,8 @@ class SQLStore:
             return out
         kept = np.isin(docs, self._existing(np.unique(docs)))
         rows, bands, docs = rows[kept], bands[kept], docs[kept]
+        if len(docs) == 0:  # every document under these keys was taken out (an edited file's old version)
+            return out
         order = np.lexsort((docs, bands, rows))  # the smallest document first in each (row, band)
         rows, bands, docs = rows[order], bands[order], docs[order]
         first = np.concatenate(([True], (rows[1:] != rows[:-1]) | (bands[1:] != bands[:-1])))
