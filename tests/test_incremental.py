@@ -332,6 +332,22 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_a_group_whose_reference_is_forgotten_is_compared_with_its_new_one(run: Run, tmp_path: Path) -> None:
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    text = prose(7)
+    (docs / "a.txt").write_text(edited(text, 1, edits=1))
+    (docs / "b.txt").write_text(edited(text, 2, edits=1))
+    (docs / "c.txt").write_text(text.rstrip() + " with more words than the others\n")  # the reference
+    assert scan(run, str(docs), "--index", index)["groups"][0]["reference"] == str(docs / "c.txt")
+    forgotten = run("index", "forget", index, str(docs / "c.txt"), "--format", "json")
+    assert json.loads(forgotten.stdout)["groups_changed"] == [1]
+    whole, plain = report(run, index), scan(run, str(docs / "a.txt"), str(docs / "b.txt"))
+    assert [[(m["path"], m["discrepancies"]) for m in g["documents"]] for g in whole["groups"]] == [
+        [(m["path"], m["discrepancies"]) for m in g["documents"]] for g in plain["groups"]]
+    assert whole["stats"]["discrepancies"] == {"word": 2}
+
+
 def test_file_names_that_are_not_utf8_are_kept_and_reported(run: Run, tmp_path: Path,
                                                           validate: Callable[[Any], None]) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
