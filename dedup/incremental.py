@@ -310,12 +310,13 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
 def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
             removals: Sequence[tuple[Known, str]]) -> IndexSummary:
     tally = Tally()
+    options = _built_with(store)  # the buckets of the documents taken out get new centres (regroup._recentre)
     for start in range(0, len(removals), COMMIT_EVERY):
         with store.write() as tx:
-            apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], ScanOptions(), tally)
+            apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], options, tally)
     with _Pool(0) as pool:  # a group whose reference was taken out is compared with its new one
-        _compare(store, pool, ScanOptions(), tally)
-    result = changes.result(store, before, scan_id, resumed, os.fsdecode, [], ScanOptions(), tally,
+        _compare(store, pool, options, tally)
+    result = changes.result(store, before, scan_id, resumed, os.fsdecode, [], options, tally,
                             unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index
@@ -328,10 +329,14 @@ def report(location: str) -> ScanResult:
         StoreError: there is no index at `location`, or it cannot be used.
     """
     with open_store(location, create=False) as store:
-        built = store.parameters() or {}
-        options = ScanOptions(**{k: built[k] for k in ("threshold", "containment", "shingle_size", "num_perm", "seed")
-                                 if k in built})
-        return changes.whole(store, options)
+        return changes.whole(store, _built_with(store))
+
+
+def _built_with(store: Store) -> ScanOptions:
+    """Return the options of the scans that built the index (the defaults for an empty one)."""
+    built = store.parameters() or {}
+    return ScanOptions(**{k: built[k] for k in ("threshold", "containment", "shingle_size", "num_perm", "seed")
+                          if k in built})
 
 
 def stats(location: str) -> dict[str, Any]:

@@ -44,8 +44,11 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
     left = {m.doc: g.id for g in before for m in g.members}
     tx.log_removals(Removal(scan_id, k.path, reason, k.content_hash, left.get(k.id)) for k, reason in removed)
     tx.delete_groups([g.id for g in before])
+    taken = tx.signatures(out) if out else {}
     tx.remove_documents(out)
     seeds = set(left) - out
+    if taken:
+        seeds |= {d for p in _recentre(tx, taken, options, tally) for d in (p.a, p.b)}
     held: dict[int, fingerprint.U32] = {}
     if documents:
         first = tx.next_id("documents", len(documents))
@@ -98,6 +101,36 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
     pairs = groups.verify(map(tuple, edges.tolist()), held.__getitem__, options.threshold, options.containment)
     tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
     tally.candidate_pairs += len(edges)
+    tally.verified_pairs += len(pairs)
+    return pairs
+
+
+def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanOptions,
+              tally: Tally) -> list[groups.Pair]:
+    """Pair the documents left in the buckets of documents just taken out with their buckets' new centres.
+
+    A bucket is a star around its smallest id: its other documents were only
+    ever compared with that one. When it is taken out, the next smallest is
+    the centre, as a scan without the document would make it; the new
+    candidate pairs are verified and stored (those already stored are kept).
+    """
+    bands = index.bands_for(options.threshold, options.num_perm)
+    keys = index.band_keys(np.stack(list(taken.values())), bands)
+    rows, band_of, docs = tx.band_members(keys)  # the documents taken out are no longer among them
+    found = []
+    for band in range(keys.shape[1]):
+        at = band_of == band
+        stacked = np.unique(np.stack([keys[rows[at], band].view(np.int64), docs[at]], axis=1), axis=0)
+        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
+    edges = index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+    if len(edges) == 0:
+        return []
+    stored = {(min(a, b), max(a, b)) for a, b in tx.pairs_touching({int(d) for d in edges.ravel()})}
+    fresh = [(a, b) for a, b in edges.tolist() if (a, b) not in stored]
+    held = tx.shingles({d for edge in fresh for d in edge})
+    pairs = groups.verify(iter(fresh), held.__getitem__, options.threshold, options.containment)
+    tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
+    tally.candidate_pairs += len(fresh)
     tally.verified_pairs += len(pairs)
     return pairs
 

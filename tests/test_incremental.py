@@ -332,6 +332,33 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.parametrize("how", ["deleted", "edited", "forgotten"])
+def test_copies_of_a_document_stay_grouped_when_it_goes(run: Run, tmp_path: Path, how: str) -> None:
+    """b and c were only ever compared with a, the centre of their buckets; without a they pair with each other."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    text = prose(7)
+    (docs / "a.txt").write_text(text)
+    scan(run, str(docs), "--index", index, "--num-perm", "64")  # a first: the smallest id
+    (docs / "b.txt").write_text(edited(text, 1, edits=1))
+    (docs / "c.txt").write_text(edited(text, 2, edits=1))
+    scan(run, str(docs), "--index", index, "--num-perm", "64")
+    if how == "deleted":
+        (docs / "a.txt").unlink()
+    elif how == "edited":
+        (docs / "a.txt").write_text(prose(8))  # unrelated now
+    if how == "forgotten":
+        assert run("index", "forget", index, str(docs / "a.txt")).exit_code == 0
+    else:
+        rescan = scan(run, str(docs), "--index", index, "--num-perm", "64")
+        assert [[d["path"] for d in g["documents"]] for g in rescan["groups"]] == [
+            [str(docs / "b.txt"), str(docs / "c.txt")]]
+    listed = [[d["path"] for d in g["documents"]] for g in report(run, index)["groups"]]
+    plain = scan(run, *(str(docs / f) for f in ("b.txt", "c.txt")), "--num-perm", "64")
+    assert listed == [[d["path"] for d in g["documents"]] for g in plain["groups"]] == [
+        [str(docs / "b.txt"), str(docs / "c.txt")]]
+
+
 def test_a_group_whose_reference_is_forgotten_is_compared_with_its_new_one(run: Run, tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     docs.mkdir()

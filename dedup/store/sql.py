@@ -307,15 +307,19 @@ class SQLStore:
                "FROM dedup_documents WHERE content_hash = ?")
         return [row for digest in hashes for row in self._all(self._sql(sql), (digest,))]
 
+    def band_members(self, keys: U64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Return every stored document under one of `keys` (shape (n, bands)): the row and band asked, and its id."""
+        rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64, copy=False))
+        if len(docs) == 0:
+            return rows, bands, docs
+        kept = np.isin(docs, self._existing(np.unique(docs)))  # the runs keep the keys of documents taken out
+        return rows[kept], bands[kept], docs[kept]
+
     def band_centers(self, keys: U64) -> npt.NDArray[np.int64]:
         """Return, for each (document, band) key, the smallest id of a stored document with that key, else -1."""
         out = np.full(keys.shape, -1, dtype=np.int64)
-        rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64, copy=False))
-        if len(docs) == 0:
-            return out
-        kept = np.isin(docs, self._existing(np.unique(docs)))
-        rows, bands, docs = rows[kept], bands[kept], docs[kept]
-        if len(docs) == 0:  # every document under these keys was taken out (an edited file's old version)
+        rows, bands, docs = self.band_members(keys)
+        if len(docs) == 0:  # (also when every document under these keys was taken out: an edited file's old version)
             return out
         order = np.lexsort((docs, bands, rows))  # the smallest document first in each (row, band)
         rows, bands, docs = rows[order], bands[order], docs[order]
@@ -328,6 +332,12 @@ class SQLStore:
         fragment, param = self._ids(ids)
         rows = self._all(self._sql(f"SELECT id, words, path FROM dedup_documents WHERE id {fragment}"), (param,))
         return {r[0]: (r[1], bytes(r[2])) for r in rows}
+
+    def signatures(self, ids: Iterable[int]) -> dict[int, U32]:
+        """Return each document's MinHash signature."""
+        fragment, param = self._ids(ids)
+        rows = self._all(self._sql(f"SELECT id, signature FROM dedup_documents WHERE id {fragment}"), (param,))
+        return {r[0]: unblob(r[1]) for r in rows}
 
     def shingles(self, ids: Iterable[int]) -> dict[int, U32]:
         """Return each document's sorted shingle hashes."""
