@@ -141,14 +141,14 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
         # Another scanner of a shared index may have added documents meanwhile: they are not this scan's.
         arrived = sorted([d for d in (*before, *added) if d.scan in ours and d.id in present], key=_path)
         removals = tx.removals([scan_id, *resumed])
-        # What the transactions of this process changed, and what those of the scans it resumed left a mark on.
+        changed, ungrouped = tx.touched([scan_id, *resumed])  # as the transactions of all these scans logged it
         left = {r.group for r in removals if r.group is not None}
-        wanted = tx.groups_of(d.id for d in arrived) | tally.groups_changed | left
+        wanted = tx.groups_of(d.id for d in arrived) | changed | left
         stored = tx.load_groups(wanted) if wanted else []
     docs = {d.id: d for d in before if d.id in present} | {d.id: d for d in added}
     group_of = {m.doc: g.id for g in stored for m in g.members}
     listed = {d.id for d in arrived} | set(group_of)
-    alone = [docs[n] for n in tally.ungrouped if n in docs and n not in listed]
+    alone = [docs[n] for n in ungrouped if n in docs and n not in listed]
     unique = sorted([d for d in arrived if d.id not in group_of] + alone, key=_path)
     changes: list[IndexChange] = []
     renamed_from: dict[bytes, Removal] = {}

@@ -153,7 +153,7 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         with store.write() as tx:
             tx.touch(touched)
         _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, tally, commit_every)
-        _compare(store, pool, options, tally)
+        _compare(store, pool, options, scan_id)
         result = changes.result(store, indexed, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
                                 tally, unchanged=len(unchanged), touched=len(touched))
         store.finish_scan([scan_id, *resumed], summary_counts(result.index))
@@ -240,16 +240,18 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
     if ready or removals:
         commit()
 
-def _compare(store: Store, pool: _Pool, options: ScanOptions, tally: Tally) -> None:
+def _compare(store: Store, pool: _Pool, options: ScanOptions, scan_id: int) -> None:
     """Compute and cache the discrepancies of every member that has none cached for its reference.
 
-    Their groups are reported as changed: what the report shows of them is new
-    (a group left so by an interrupted scan, or by `prune` or `forget`, too).
+    Their groups are logged as changed by scan `scan_id`: what the report shows
+    of them is new (a group left so by an interrupted scan, or by `prune` or `forget`, too).
     """
     with store.read() as tx:
         waiting = tx.uncompared()
         paths = tx.words_and_paths({d for _, r, m in waiting for d in (r, m)})
-    tally.groups_changed.update(group for group, _, _ in waiting)
+    if waiting:
+        with store.write() as tx:
+            tx.log_touched(scan_id, sorted({group for group, _, _ in waiting}), ())
     jobs: dict[int, tuple[int, list[int]]] = {}
     for group, ref, member in waiting:
         jobs.setdefault(group, (ref, []))[1].append(member)
@@ -315,7 +317,7 @@ def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
         with store.write() as tx:
             apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], options, tally)
     with _Pool(0) as pool:  # a group whose reference was taken out is compared with its new one
-        _compare(store, pool, options, tally)
+        _compare(store, pool, options, scan_id)
     result = changes.result(store, before, scan_id, resumed, os.fsdecode, [], options, tally,
                             unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))

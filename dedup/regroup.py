@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,12 +26,10 @@ from dedup.store import Known, NewDocument, Removal, StoredGroup, StoredMember, 
 
 @dataclass
 class Tally:
-    """What the transactions of one scan found, for its report."""
+    """What the transactions of one process found, for its report's counts (the groups they change are logged)."""
 
     candidate_pairs: int = 0
     verified_pairs: int = 0
-    groups_changed: set[int] = field(default_factory=set)
-    ungrouped: set[int] = field(default_factory=set)  # documents left alone by a group that dissolved
 
 
 def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], removals: Sequence[tuple[Known, str]],
@@ -68,8 +66,9 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
     found = _regroup(tx, edges, before, held)
     tx.add_groups(found)
     previous = {g.id: (g.reference, {m.doc for m in g.members}) for g in before}
-    tally.groups_changed.update(g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members}))
-    tally.ungrouped |= {m.doc for g in before for m in g.members} - out - {m.doc for g in found for m in g.members}
+    changed = [g.id for g in found if previous.get(g.id) != (g.reference, {m.doc for m in g.members})]
+    alone = {m.doc for g in before for m in g.members} - out - {m.doc for g in found for m in g.members}
+    tx.log_touched(scan_id, changed, alone)  # in the transaction: a scan resuming this one reports them too
 
 
 def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDocument], options: ScanOptions,

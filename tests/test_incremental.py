@@ -271,6 +271,37 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
     assert found_groups(report) == planted
 
 
+def test_a_rescan_resuming_a_killed_one_reports_what_the_killed_one_changed(run: Run, tmp_path: Path) -> None:
+    """Groups dissolved by a rescan killed with SIGKILL: the next scan lists the documents they left alone."""
+    docs, index = tmp_path / "docs", tmp_path / "index.db"
+    corpus(docs, 2000, 40, words=900)
+    scan(run, str(docs), "--index", str(index))
+    left_alone = {str(docs / "00" / f"doc{n:05d}.txt") for n in range(0, 80, 2)}
+    for n in range(1, 2000, 2):  # the second of each pair now unrelated, and much else rewritten: work to kill
+        (docs / f"{n // 500:02d}" / f"doc{n:05d}.txt").write_text(prose(n + 10_000, 900))
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", "2",
+                                "-q", "--format", "json", "-o", str(tmp_path / "report.json")],
+                               cwd=ROOT, start_new_session=True, stderr=subprocess.DEVNULL)
+
+    def logged() -> int:
+        try:
+            with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=5) as db:
+                return int(db.execute("SELECT COUNT(*) FROM dedup_touched WHERE doc IS NOT NULL").fetchone()[0])
+        except sqlite3.Error:
+            return 0
+
+    deadline = time.monotonic() + 120
+    while logged() == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert process.poll() is None, "the rescan ended before it could be interrupted"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    resumed = scan(run, str(docs), "--index", str(index))
+    assert resumed["index"]["resumed_scans"] == [2] and resumed["groups"] == []
+    assert left_alone <= {u["path"] for u in resumed["unique"]}  # logged by the killed scan's transactions
+    assert len(resumed["index"]["changed"]) == 1000
+
+
 def test_two_scanners_writing_to_one_postgresql_index_end_with_the_groups_of_one(
         run: Run, tmp_path: Path, postgres_server: str) -> None:  # noqa: F811
     import psycopg

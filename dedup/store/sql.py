@@ -61,12 +61,16 @@ CREATE INDEX IF NOT EXISTS dedup_members_grp ON dedup_members (grp);
 CREATE TABLE IF NOT EXISTS dedup_removed (
   scan BIGINT NOT NULL, path BLOB NOT NULL, reason TEXT NOT NULL, content_hash BLOB NOT NULL, grp BIGINT);
 CREATE INDEX IF NOT EXISTS dedup_removed_scan ON dedup_removed (scan);
+-- What the transactions of an unfinished scan changed, for its report or that of the scan resuming it:
+-- a group changed (doc NULL), or a document left in no group (grp NULL).
+CREATE TABLE IF NOT EXISTS dedup_touched (scan BIGINT NOT NULL, grp BIGINT, doc BIGINT);
+CREATE INDEX IF NOT EXISTS dedup_touched_scan ON dedup_touched (scan);
 """
 # Band keys are kept in runs (see index.Run): one row for each run and band, its
 # keys sorted, with the document of each. A run is written whole, in the
 # transaction that adds its documents; the keys of a document taken out stay in
 # its run, unused (a lookup skips documents that are gone), until the run is merged.
-WIPE = ("dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
+WIPE = ("dedup_touched", "dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
          "dedup_documents", "dedup_scans", "dedup_meta")
 LEGACY = ("dedup_band_keys",)  # tables of older layouts, dropped by a rebuild
 
@@ -164,6 +168,7 @@ class SQLStore:
             self._exec(self._sql(f"UPDATE dedup_scans SET finished = ? WHERE id {fragment}"), (time.time(), param))
             self._exec(self._sql("UPDATE dedup_scans SET summary = ? WHERE id = ?"), (json.dumps(summary), scans[0]))
             self._exec(self._sql(f"DELETE FROM dedup_removed WHERE scan {fragment}"), (param,))
+            self._exec(self._sql(f"DELETE FROM dedup_touched WHERE scan {fragment}"), (param,))
 
     # -- queries (inside write() or read()) ----------------------------------------------
 
@@ -404,6 +409,17 @@ class SQLStore:
         """Log documents taken out, so that the scan's report (or the one resuming it) names them."""
         self._many("INSERT INTO dedup_removed VALUES (?, ?, ?, ?, ?)",
                    ((r.scan, r.path, r.reason, r.content_hash, r.group) for r in removals))
+
+    def log_touched(self, scan: int, groups: Iterable[int], alone: Iterable[int]) -> None:
+        """Log the groups a transaction of `scan` changed and the documents it left in no group."""
+        self._many("INSERT INTO dedup_touched VALUES (?, ?, ?)",
+                   [*((scan, g, None) for g in groups), *((scan, None, d) for d in alone)])
+
+    def touched(self, scans: Iterable[int]) -> tuple[set[int], set[int]]:
+        """Return the groups these scans changed and the documents they left in no group, as logged."""
+        fragment, param = self._ids(scans)
+        rows = self._all(self._sql(f"SELECT grp, doc FROM dedup_touched WHERE scan {fragment}"), (param,))
+        return {r[0] for r in rows if r[0] is not None}, {r[1] for r in rows if r[1] is not None}
 
     def removals(self, scans: Iterable[int]) -> list[Removal]:
         """Return the documents these scans took out."""
