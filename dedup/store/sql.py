@@ -339,9 +339,10 @@ class SQLStore:
         return {r[0]: (r[1], bytes(r[2])) for r in rows}
 
     def signatures(self, ids: Iterable[int]) -> dict[int, U32]:
-        """Return each document's MinHash signature."""
+        """Return the MinHash signature of each of these documents that has words (the others have no band keys)."""
         fragment, param = self._ids(ids)
-        rows = self._all(self._sql(f"SELECT id, signature FROM dedup_documents WHERE id {fragment}"), (param,))
+        rows = self._all(self._sql(f"SELECT id, signature FROM dedup_documents WHERE id {fragment} AND words > 0"),
+                         (param,))
         return {r[0]: unblob(r[1]) for r in rows}
 
     def shingles(self, ids: Iterable[int]) -> dict[int, U32]:
