@@ -78,14 +78,12 @@ def _scan_with_index(location: str, rebuild: bool, paths: tuple[str, ...], fmt: 
     from dataclasses import fields
 
     from dedup.incremental import scan as scan_indexed
-    from dedup.render import Format, render_scan
 
     names = {f.name for f in fields(ScanOptions)}
     options = ScanOptions(**{k: v for k, v in settings.items() if k in names})
     with _progress(quiet) as progress:
         result = scan_indexed(list(paths), location, options, rebuild, progress)
-    with _report_stream(output) as out:
-        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    _write_scan(result, fmt, color, show_all, side_by_side, output)
     if not quiet:
         for line in _index_lines(result.index):
             click.echo(line, err=True)
@@ -162,7 +160,6 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
          max_bytes: int, jobs: int, engine: str, scheduler: str | None, quiet: bool,
          fail_on_duplicates: bool) -> None:
     """Scan files and folders for groups of near-duplicate documents."""
-    from dedup.render import Format, render_scan
     from dedup.scan import scan as run_scan
 
     options = ScanOptions(
@@ -172,8 +169,7 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
     )
     with _progress(quiet) as progress:
         result = run_scan(list(paths), options, progress)
-    with _report_stream(output) as out:
-        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    _write_scan(result, fmt, color, show_all, side_by_side, output)
     if not quiet:
         grouped = sum(len(g.members) for g in result.groups)
         total = grouped + len(result.unique) + len(result.skipped)
@@ -270,11 +266,9 @@ def index_stats(location: str, fmt: str) -> None:
 def index_report(location: str, fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None) -> None:
     """Report every group and every document in no group that INDEX holds, as `dedup scan` would (no file is read)."""
     from dedup.incremental import report
-    from dedup.render import Format, render_scan
 
     result = report(location)
-    with _report_stream(output) as out:
-        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    _write_scan(result, fmt, color, show_all, side_by_side, output)
 
 
 @index_command.command(name="prune")
@@ -313,6 +307,14 @@ def _removed(summary: Any, fmt: str) -> None:
         click.echo(f"{change.path}  ({change.reason}{left})")
     click.echo(f"dedup: {len(summary.of('removed'))} documents taken out of {summary.location}; "
                f"{summary.documents} left", err=True)
+
+
+def _write_scan(result: Any, fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None) -> None:
+    """Write a scan report (of `scan`, `scan --index` or `index report`) to stdout or to `output`."""
+    from dedup.render import Format, render_scan
+
+    with _report_stream(output) as out:
+        render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
 
 
 def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO) -> Any:

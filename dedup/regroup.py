@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from dedup import fingerprint, groups, index
 from dedup.options import ScanOptions
@@ -87,21 +88,12 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
     ids = np.array(keyed, dtype=np.int64) + first
     centers = tx.band_centers(keys)
     tx.add_documents(first, documents, scan_id)
-    found = []
-    for band in range(keys.shape[1]):
-        old = centers[:, band] >= 0
-        stacked = np.stack([np.concatenate([keys[:, band], keys[old, band]]).view(np.int64),
-                            np.concatenate([ids, centers[old, band]])], axis=1)
-        stacked = np.unique(stacked, axis=0)
-        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
-    edges = index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+    old = centers >= 0
+    edges = _stars([(np.concatenate([keys[:, band], keys[old[:, band], band]]),
+                     np.concatenate([ids, centers[old[:, band], band]])) for band in range(keys.shape[1])])
     held = {first + n: d.shingles for n, d in enumerate(documents)}
     held.update(tx.shingles({int(a) for a in edges[:, 0] if a < first}))
-    pairs = groups.verify(map(tuple, edges.tolist()), held.__getitem__, options.threshold, options.containment)
-    tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
-    tally.candidate_pairs += len(edges)
-    tally.verified_pairs += len(pairs)
-    return pairs
+    return _store_verified(tx, edges.tolist(), held, options, tally)
 
 
 def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanOptions,
@@ -116,20 +108,29 @@ def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanO
     bands = index.bands_for(options.threshold, options.num_perm)
     keys = index.band_keys(np.stack(list(taken.values())), bands)
     rows, band_of, docs = tx.band_members(keys)  # the documents taken out are no longer among them
-    found = []
-    for band in range(keys.shape[1]):
-        at = band_of == band
-        stacked = np.unique(np.stack([keys[rows[at], band].view(np.int64), docs[at]], axis=1), axis=0)
-        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
-    edges = index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+    edges = _stars([(keys[rows[band_of == band], band], docs[band_of == band]) for band in range(keys.shape[1])])
     if len(edges) == 0:
         return []
     stored = {(min(a, b), max(a, b)) for a, b in tx.pairs_touching({int(d) for d in edges.ravel()})}
     fresh = [(a, b) for a, b in edges.tolist() if (a, b) not in stored]
-    held = tx.shingles({d for edge in fresh for d in edge})
-    pairs = groups.verify(iter(fresh), held.__getitem__, options.threshold, options.containment)
+    return _store_verified(tx, fresh, tx.shingles({d for edge in fresh for d in edge}), options, tally)
+
+
+def _stars(bands: list[tuple[index.U64, npt.NDArray[np.int64]]]) -> index.Edges:
+    """Return the distinct candidate edges of each band's (key, document) entries: a star around each key's least id."""
+    found = []
+    for keys, ids in bands:
+        stacked = np.unique(np.stack([keys.view(np.int64), ids], axis=1), axis=0)  # an entry met twice counts once
+        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
+    return index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+
+
+def _store_verified(tx: Transaction, edges: Sequence[Sequence[int]], held: dict[int, fingerprint.U32],
+                    options: ScanOptions, tally: Tally) -> list[groups.Pair]:
+    """Verify the candidate edges, store the pairs that pass and count both."""
+    pairs = groups.verify(((a, b) for a, b in edges), held.__getitem__, options.threshold, options.containment)
     tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
-    tally.candidate_pairs += len(fresh)
+    tally.candidate_pairs += len(edges)
     tally.verified_pairs += len(pairs)
     return pairs
 
