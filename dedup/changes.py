@@ -5,18 +5,23 @@ from __future__ import annotations
 import bisect
 import logging
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from dedup import collecting, index, sources
 from dedup.options import ScanOptions
 from dedup.regroup import Tally
 from dedup.scan import Group, PackedMember, ScanResult, Unique
-from dedup.store import Known, Removal, Store, StoredGroup
+from dedup.store import Known, Removal, Stamp, Store, StoredGroup
+
+D = TypeVar("D", Known, Stamp)  # a document as the index has it, whole or its stamp
 
 log = logging.getLogger(__name__)
+
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:
         prefix = folders.get(folder)
         if prefix is None:
             prefix = folders[folder] = key_of(folder or os.sep, cwd).rstrip(b"/") + b"/"
-        keys.append(prefix + os.fsencode(name))
+        keys.append(prefix + name.encode(_FS_ENCODING, _FS_ERRORS))  # os.fsencode, without its checks
     return keys
 
 
@@ -103,9 +108,9 @@ def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Call
     return shown
 
 
-def under(documents: Sequence[Known], roots: Iterable[bytes]) -> list[Known]:
+def under(documents: Sequence[D], roots: Iterable[bytes]) -> list[D]:
     """Return the documents (in path order) at the given paths or below them: the scope of a scan."""
-    found: dict[int, Known] = {}
+    found: dict[int, D] = {}
     for root in roots:
         base = root.rstrip(b"/")
         for lo, hi in ((root, root + b"\0"), (base + b"/", base + b"0")):  # "0" follows "/"
@@ -114,39 +119,32 @@ def under(documents: Sequence[Known], roots: Iterable[bytes]) -> list[Known]:
     return list(found.values())
 
 
-def _path(document: Known) -> bytes:
+def _path(document: Known | Stamp) -> bytes:
     return document.path
 
 
-def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
-           shown: Callable[[bytes], str], skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally,
-           unchanged: int, touched: int) -> IndexedScanResult:
+def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
+           skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally, unchanged: int,
+           touched: int) -> IndexedScanResult:
     """Return what this scan (and those it resumed) changed in the index, as a scan result.
 
     Its groups are those the scan changed or that a document it added joined,
     each with all its members; its unique documents are those it added that
     are in no group, and those left alone by a group it dissolved. A group
-    nobody touched is not read: `whole` reads the whole index.
-
-    `before` is every document the index held when the scan began, in path
-    order. Only what changed since is read again: a document's row never
-    changes but for its size and time, and ids are given in the order of
-    the transactions that add documents, so the documents added since have
-    ids above all of `before`'s, and those removed are missing from the ids.
+    nobody touched is not read: `whole` reads the whole index. Documents
+    another scanner of a shared index added meanwhile are not this scan's.
     """
-    with collecting.paused(), store.read() as tx:  # objects by the 100,000, no cycles
-        present = tx.document_ids()
-        added = tx.documents(after=max((d.id for d in before), default=0))
-        ours = {scan_id, *resumed}
-        # Another scanner of a shared index may have added documents meanwhile: they are not this scan's.
-        arrived = sorted([d for d in (*before, *added) if d.scan in ours and d.id in present], key=_path)
-        removals = tx.removals([scan_id, *resumed])
-        changed, ungrouped = tx.touched([scan_id, *resumed])  # as the transactions of all these scans logged it
+    ours = [scan_id, *resumed]
+    with collecting.paused(), store.read() as tx:  # objects by the 100,000 after a first scan, no cycles
+        arrived = tx.documents_of(ours)
+        removals = tx.removals(ours)
+        changed, ungrouped = tx.touched(ours)  # as the transactions of all these scans logged it
         left = {r.group for r in removals if r.group is not None}
         wanted = tx.groups_of(d.id for d in arrived) | changed | left
         stored = tx.load_groups(wanted) if wanted else []
-    docs = {d.id: d for d in before if d.id in present} | {d.id: d for d in added}
-    group_of = {m.doc: g.id for g in stored for m in g.members}
+        group_of = {m.doc: g.id for g in stored for m in g.members}
+        docs = {d.id: d for d in arrived} | {d.id: d for d in tx.documents(set(group_of) | ungrouped)}
+        count = tx.counts()["documents"]
     listed = {d.id for d in arrived} | set(group_of)
     alone = [docs[n] for n in ungrouped if n in docs and n not in listed]
     unique = sorted([d for d in arrived if d.id not in group_of] + alone, key=_path)
@@ -168,7 +166,7 @@ def result(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[i
     used = {id(r) for r in renamed_from.values()}
     changes += [IndexChange(shown(r.path), "removed", r.group, reason=r.reason) for r in removals if id(r) not in used]
     summary = IndexSummary(
-        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=len(present),
+        location=store.location, backend=store.backend, scan=scan_id, resumed=resumed, documents=count,
         unchanged=unchanged, touched=touched, changes=tuple(changes),
         groups_changed=tuple(g.id for g in stored),
     )

@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import lru_cache
-from importlib import metadata
 from itertools import repeat
 from typing import Any, TypeVar
 
@@ -48,7 +47,7 @@ from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import Tally, apply
 from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch
-from dedup.store import Known, NewDocument, Store, open_store
+from dedup.store import Known, NewDocument, Stamp, Store, open_store
 
 __all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "report", "scan",
            "stats"]
@@ -87,6 +86,8 @@ def document_version(kind: str) -> str:
     version = f"normalize {NORMALIZER_VERSION}"
     library = _EXTRACTORS.get(kind)
     if library is not None:
+        from importlib import metadata  # here: 30 ms that a rescan of text files need not pay
+
         try:
             version += f"; {library} {metadata.version(library)}"
         except metadata.PackageNotFoundError:
@@ -131,9 +132,11 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
-            indexed = tx.documents()  # read once: for the scope here, and the report at the end
-            known = {k.path: k for k in changes.under(indexed, [key_of(p) for p in paths])}
-        unchanged, check = _unchanged(spelled, known, options)
+            stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
+            unchanged, check = _unchanged(spelled, stamps, options)
+            gone = [s.id for path, s in stamps.items() if path not in spelled]
+            # Only the documents to look at again are read whole: those whose file changed or is gone.
+            known = {k.path: k for k in tx.documents([stamps[k].id for k in check if k in stamps] + gone)}
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
         why = dict(zip(keys_of((s.path for s in skipped), os.getcwd()), (s.reason for s in skipped), strict=True))
@@ -154,13 +157,13 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
             tx.touch(touched)
         _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, tally, commit_every)
         _compare(store, pool, options, scan_id)
-        result = changes.result(store, indexed, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
+        result = changes.result(store, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
                                 tally, unchanged=len(unchanged), touched=len(touched))
         store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result
 
 
-def _unchanged(spelled: dict[bytes, sources.Candidate], known: dict[bytes, Known],
+def _unchanged(spelled: dict[bytes, sources.Candidate], known: dict[bytes, Stamp],
                options: ScanOptions) -> tuple[list[bytes], list[bytes]]:
     """Split the files found into those whose size, time and pipeline match the index, and the rest."""
     versions = {kind: document_version(kind) for kind in {c.kind for c in spelled.values()}}
@@ -290,7 +293,7 @@ def prune(location: str) -> IndexSummary:
         with store.read() as tx:
             everything = tx.documents()
         gone = [(k, "gone") for k in everything if not os.path.exists(k.path)]
-        return _remove(store, everything, scan_id, tuple(resumed), gone)
+        return _remove(store, scan_id, tuple(resumed), gone)
 
 
 def forget(location: str, paths: Sequence[str]) -> IndexSummary:
@@ -306,10 +309,10 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
         with store.read() as tx:
             everything = tx.documents()
         found = changes.under(everything, [key_of(p) for p in paths])
-        return _remove(store, everything, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
+        return _remove(store, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
 
 
-def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[int, ...],
+def _remove(store: Store, scan_id: int, resumed: tuple[int, ...],
             removals: Sequence[tuple[Known, str]]) -> IndexSummary:
     tally = Tally()
     options = _built_with(store)  # the buckets of the documents taken out get new centres (regroup._recentre)
@@ -318,7 +321,7 @@ def _remove(store: Store, before: Sequence[Known], scan_id: int, resumed: tuple[
             apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], options, tally)
     with _Pool(0) as pool:  # a group whose reference was taken out is compared with its new one
         _compare(store, pool, options, scan_id)
-    result = changes.result(store, before, scan_id, resumed, os.fsdecode, [], options, tally,
+    result = changes.result(store, scan_id, resumed, os.fsdecode, [], options, tally,
                             unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index

@@ -12,6 +12,7 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import NamedTuple
 
 from dedup.errors import SourceError
 from dedup.options import ScanOptions
@@ -47,9 +48,8 @@ class Skipped:
     detail: str
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A file found by the walk, not yet read."""
+class Candidate(NamedTuple):
+    """A file found by the walk, not yet read (a named tuple: a walk makes them by the 100,000)."""
 
     path: str
     kind: str

@@ -79,6 +79,26 @@ def test_fingerprints_are_stored_compactly_and_come_back_equal(location: str) ->
         assert sizes == (4 * OPTIONS.num_perm, 4 * len(doc.shingles))  # uint32 bytes, not a pickle
 
 
+def test_a_rescan_reads_stamps_of_all_documents_and_whole_rows_of_those_it_asks_for(location: str) -> None:
+    with open_store(location) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            first = tx.next_id("documents", 3)
+            tx.add_documents(first, [document("/a/2.txt", TEXT), document("/a/10.txt", TEXT + " b")], 1)
+            tx.add_documents(first + 2, [document("/a/1.txt", TEXT + " c")], 2)
+        with store.read() as tx:
+            stamps = tx.stamps()
+            assert [(s.path, s.size, s.mtime_ns, s.version) for s in stamps] == [
+                (b"/a/1.txt", len(TEXT) + 2, 1, "v"), (b"/a/10.txt", len(TEXT) + 2, 1, "v"),
+                (b"/a/2.txt", len(TEXT), 1, "v")]  # in path order, as bytes compare
+            ids = {s.path: s.id for s in stamps}
+            assert [d.path for d in tx.documents([ids[b"/a/2.txt"], ids[b"/a/1.txt"]])] == [b"/a/1.txt", b"/a/2.txt"]
+            assert tx.documents([]) == []
+            assert [d.path for d in tx.documents()] == [s.path for s in stamps]
+            assert [(d.path, d.scan) for d in tx.documents_of([2])] == [(b"/a/1.txt", 2)]
+            assert [d.path for d in tx.documents_of([1, 2])] == [s.path for s in stamps]
+
+
 def test_band_centers_give_the_smallest_id_per_key_and_skip_removed_documents(location: str) -> None:
     a, b = document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)
     unrelated = document("/a/3.txt", " ".join(f"other{n}" for n in range(200)))

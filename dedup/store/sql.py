@@ -22,6 +22,7 @@ from dedup.store import (
     NewDocument,
     ParametersMismatch,
     Removal,
+    Stamp,
     StoredGroup,
     StoredMember,
     blob,
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS dedup_documents (
   words BIGINT NOT NULL, scan BIGINT NOT NULL, change TEXT NOT NULL,
   signature BLOB NOT NULL, shingles BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS dedup_documents_hash ON dedup_documents (content_hash);
+CREATE INDEX IF NOT EXISTS dedup_documents_scan ON dedup_documents (scan);
 CREATE TABLE IF NOT EXISTS dedup_band_runs (
   run BIGINT NOT NULL, band SMALLINT NOT NULL, keys BLOB NOT NULL, docs BLOB NOT NULL, PRIMARY KEY (run, band));
 CREATE TABLE IF NOT EXISTS dedup_pairs (
@@ -285,19 +287,33 @@ class SQLStore:
                 found[path] = int(row[0])
         return found
 
-    def documents(self, after: int = 0) -> list[Known]:
-        """Return the documents whose id is above `after` (all by default), in path order."""
+    def stamps(self) -> list[Stamp]:
+        """Return every document's id, path, size, modification time and version, in path order."""
         # Read in table order and sorted here (paths compare as bytes, as in the database): an ORDER BY
         # would walk the path index and fetch each row from wherever it lies.
-        rows = self._all(self._sql("SELECT id, path, size, mtime_ns, content_hash, version, kind, words, encoding, "
-                                   "scan, change FROM dedup_documents WHERE id > ?"), (after,))
-        found = [Known(r[0], bytes(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+        rows = self._all("SELECT id, path, size, mtime_ns, version FROM dedup_documents")
+        found = list(map(Stamp._make, rows))  # both drivers give a BLOB or BYTEA as bytes
         found.sort(key=_path)
         return found
 
-    def document_ids(self) -> set[int]:
-        """Return the ids of all documents."""
-        return {r[0] for r in self._all("SELECT id FROM dedup_documents")}
+    def documents(self, ids: Iterable[int] | None = None) -> list[Known]:
+        """Return the documents with these ids (all when None), in path order."""
+        if ids is None:
+            return self._known("", ())
+        fragment, param = self._ids(ids)
+        return self._known(f"WHERE id {fragment}", (param,))
+
+    def documents_of(self, scans: Iterable[int]) -> list[Known]:
+        """Return the documents these scans added, in path order."""
+        fragment, param = self._ids(scans)
+        return self._known(f"WHERE scan {fragment}", (param,))
+
+    def _known(self, where: str, params: Sequence[Any]) -> list[Known]:
+        rows = self._all(self._sql("SELECT id, path, size, mtime_ns, content_hash, version, kind, words, encoding, "
+                                   f"scan, change FROM dedup_documents {where}"), params)
+        found = [Known(r[0], bytes(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+        found.sort(key=_path)
+        return found
 
     def fingerprints(self, hashes: Iterable[bytes]) -> list[Fingerprint]:
         """Return a stored fingerprint for each content hash the index holds (one per hash, kind and version)."""
@@ -465,5 +481,5 @@ def _i64(values: npt.NDArray[Any]) -> bytes:
     return values.astype("<i8", copy=False).tobytes()
 
 
-def _path(document: Known) -> bytes:
+def _path(document: Known | Stamp) -> bytes:
     return document.path
