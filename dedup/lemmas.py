@@ -11,6 +11,7 @@ holds the same forms, looked up by the same strategy.
 
 Where the cache folder cannot be written, the decoded dictionary is used as
 simplemma would. The folder may be deleted at any time; it is built again.
+A build whose process was killed leaves a temporary file, deleted an hour later.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
@@ -61,6 +63,7 @@ class Tries:
         from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieWrapDict
 
         path = self.folder / f"{lang}.marisa"
+        _sweep(self.folder, lang)
         with contextlib.suppress(RuntimeError, OSError):  # absent, unreadable or damaged: built again
             return TrieWrapDict(marisa_trie.BytesTrie().mmap(str(path)))
         forms = DefaultDictionaryFactory(cache_max_size=0).get_dictionary(lang)  # raises for an unknown language
@@ -81,3 +84,15 @@ class Tries:
                 os.unlink(temporary)
         return TrieWrapDict(trie)
 
+
+_STALE_SECONDS = 3600  # a build takes seconds: a temporary file this old is one whose process was killed
+
+
+def _sweep(folder: Path, lang: str) -> None:
+    """Delete the temporary files that builds of `lang`'s trie left when their process was killed."""
+    limit = time.time() - _STALE_SECONDS
+    with contextlib.suppress(OSError):  # no folder yet, or one that cannot be read: nothing to sweep
+        for leftover in folder.glob(f".{lang}-*.tmp"):
+            with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
+                if leftover.stat().st_mtime < limit:
+                    leftover.unlink()

@@ -38,6 +38,22 @@ def test_the_trie_gives_simplemmas_lemmas(tmp_path, lang):
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]  # no temporary file left behind
 
 
+@pytest.mark.parametrize("trie", ["stored", "built"])
+def test_the_temporary_files_of_killed_builds_are_swept_and_a_running_builds_kept(tmp_path, trie):
+    if trie == "stored":
+        lemmatizer(tmp_path).lemmatize("went", lang="en")
+    stale, running, other = tmp_path / ".en-k1ll3d.tmp", tmp_path / ".en-running.tmp", tmp_path / ".de-k1ll3d.tmp"
+    for leftover in (stale, running, other):
+        leftover.write_bytes(b"half a trie")
+    two_hours_ago = os.stat(running).st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    os.utime(other, (two_hours_ago, two_hours_ago))
+    assert lemmatizer(tmp_path).lemmatize("went", lang="en") == "go"
+    assert not stale.exists()
+    assert running.exists()  # another process may be building it right now
+    assert other.exists()  # swept when German is loaded
+
+
 def test_a_damaged_trie_is_built_again(tmp_path):
     damaged = tmp_path / "en.marisa"
     damaged.write_bytes(b"\0" * 64 + b"not a trie" * 100)
