@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 from dedup import collecting, index, sources
 from dedup.options import ScanOptions
-from dedup.regroup import Tally
 from dedup.scan import Group, PackedMember, ScanResult, Unique
 from dedup.store import Known, Removal, Stamp, Store, StoredGroup
 
@@ -124,8 +123,7 @@ def _path(document: Known | Stamp) -> bytes:
 
 
 def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable[[bytes], str],
-           skipped: Sequence[sources.Skipped], options: ScanOptions, tally: Tally, unchanged: int,
-           touched: int) -> IndexedScanResult:
+           skipped: Sequence[sources.Skipped], options: ScanOptions, unchanged: int, touched: int) -> IndexedScanResult:
     """Return what this scan (and those it resumed) changed in the index, as a scan result.
 
     Its groups are those the scan changed or that a document it added joined,
@@ -139,6 +137,7 @@ def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable
         arrived = tx.documents_of(ours)
         removals = tx.removals(ours)
         changed, ungrouped = tx.touched(ours)  # as the transactions of all these scans logged it
+        candidate_pairs, verified_pairs = tx.tally(ours)
         left = {r.group for r in removals if r.group is not None}
         wanted = tx.groups_of(d.id for d in arrived) | changed | left
         stored = tx.load_groups(wanted) if wanted else []
@@ -174,7 +173,7 @@ def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable
         options=options, bands=index.bands_for(options.threshold, options.num_perm),
         groups=_groups(stored, docs, shown), unique=_unique(unique, shown),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        candidate_pairs=tally.candidate_pairs, verified_pairs=tally.verified_pairs, index=summary,
+        candidate_pairs=candidate_pairs, verified_pairs=verified_pairs, index=summary,
     )
 
 

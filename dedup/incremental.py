@@ -45,7 +45,7 @@ from dedup.changes import (
 from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
-from dedup.regroup import Tally, apply
+from dedup.regroup import apply
 from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch
 from dedup.store import Known, NewDocument, Stamp, Store, open_store
 
@@ -128,7 +128,6 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         candidates = [f for f in found if isinstance(f, sources.Candidate)]
         for key, candidate in zip(keys_of((c.path for c in candidates), os.getcwd()), candidates, strict=True):
             spelled.setdefault(key, candidate)
-    tally = Tally()
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
@@ -155,10 +154,10 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
                 to_read.append((key, hashed))
         with store.write() as tx:
             tx.touch(touched)
-        _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, tally, commit_every)
+        _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, commit_every)
         _compare(store, pool, options, scan_id)
         result = changes.result(store, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
-                                tally, unchanged=len(unchanged), touched=len(touched))
+                                unchanged=len(unchanged), touched=len(touched))
         store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result
 
@@ -193,8 +192,7 @@ def _reason(path: bytes, skipped: dict[bytes, str]) -> str:
 
 def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes, tuple[int, int, bytes]]],
          removals: list[tuple[Known, str]], spelled: dict[bytes, sources.Candidate], known: dict[bytes, Known],
-         options: ScanOptions, progress: Progress, skipped: list[sources.Skipped], tally: Tally,
-         commit_every: int) -> None:
+         options: ScanOptions, progress: Progress, skipped: list[sources.Skipped], commit_every: int) -> None:
     """Fingerprint the new and changed files (or reuse a stored fingerprint) and write them in batches.
 
     The documents to remove go in the first batch, so that a renamed file
@@ -221,7 +219,7 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
     def commit() -> None:
         nonlocal last
         with store.write() as tx:
-            apply(tx, scan_id, ready, removals, options, tally)
+            apply(tx, scan_id, ready, removals, options)
         ready.clear()
         removals.clear()
         last = time.monotonic()
@@ -314,15 +312,13 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
 
 def _remove(store: Store, scan_id: int, resumed: tuple[int, ...],
             removals: Sequence[tuple[Known, str]]) -> IndexSummary:
-    tally = Tally()
     options = _built_with(store)  # the buckets of the documents taken out get new centres (regroup._recentre)
     for start in range(0, len(removals), COMMIT_EVERY):
         with store.write() as tx:
-            apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], options, tally)
+            apply(tx, scan_id, [], removals[start : start + COMMIT_EVERY], options)
     with _Pool(0) as pool:  # a group whose reference was taken out is compared with its new one
         _compare(store, pool, options, scan_id)
-    result = changes.result(store, scan_id, resumed, os.fsdecode, [], options, tally,
-                            unchanged=0, touched=0)
+    result = changes.result(store, scan_id, resumed, os.fsdecode, [], options, unchanged=0, touched=0)
     store.finish_scan([scan_id, *resumed], summary_counts(result.index))
     return result.index
 

@@ -27,14 +27,14 @@ from dedup.store import Known, NewDocument, Removal, StoredGroup, StoredMember, 
 
 @dataclass
 class Tally:
-    """What the transactions of one process found, for its report's counts (the groups they change are logged)."""
+    """The candidate and verified pairs one transaction counts (logged in it, for its scan's report)."""
 
     candidate_pairs: int = 0
     verified_pairs: int = 0
 
 
 def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], removals: Sequence[tuple[Known, str]],
-           options: ScanOptions, tally: Tally) -> None:
+           options: ScanOptions) -> None:
     """Take documents out and put documents in (replacing any at the same path), and regroup what that touches."""
     now = tx.ids_of([d.path for d in documents] + [k.path for k, _ in removals])
     removed = [(k, reason) for k, reason in removals if now.get(k.path) == k.id]  # else someone else did it
@@ -46,6 +46,7 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
     taken = tx.signatures(out) if out else {}
     tx.remove_documents(out)
     seeds = set(left) - out
+    tally = Tally()
     if taken:
         seeds |= {d for p in _recentre(tx, taken, options, tally) for d in (p.a, p.b)}
     held: dict[int, fingerprint.U32] = {}
@@ -54,6 +55,7 @@ def apply(tx: Transaction, scan_id: int, documents: Sequence[NewDocument], remov
         pairs = _match(tx, scan_id, first, documents, options, tally)
         held = {first + n: d.shingles for n, d in enumerate(documents)}
         seeds |= set(held) | {p.a for p in pairs}
+    tx.log_tally(scan_id, tally.candidate_pairs, tally.verified_pairs)  # in the transaction, as log_touched below
     if not seeds:
         return
     nodes: set[int] = set()

@@ -269,6 +269,8 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
     assert report["index"]["resumed_scans"] == [1]
     assert len(report["index"]["new"]) == 2000  # what the interrupted scan added is reported too
     assert found_groups(report) == planted
+    # Counted by both processes (the planted pairs are in the first batch, which the interrupted one wrote).
+    assert report["stats"]["verified_pairs"] == len(planted) <= report["stats"]["candidate_pairs"]
 
 
 def test_a_rescan_resuming_a_killed_one_reports_what_the_killed_one_changed(run: Run, tmp_path: Path) -> None:

@@ -67,12 +67,15 @@ CREATE INDEX IF NOT EXISTS dedup_removed_scan ON dedup_removed (scan);
 -- a group changed (doc NULL), or a document left in no group (grp NULL).
 CREATE TABLE IF NOT EXISTS dedup_touched (scan BIGINT NOT NULL, grp BIGINT, doc BIGINT);
 CREATE INDEX IF NOT EXISTS dedup_touched_scan ON dedup_touched (scan);
+-- The candidate and verified pairs each transaction of an unfinished scan counted, for the same reports.
+CREATE TABLE IF NOT EXISTS dedup_tally (scan BIGINT NOT NULL, candidate_pairs BIGINT NOT NULL,
+  verified_pairs BIGINT NOT NULL);
 """
 # Band keys are kept in runs (see index.Run): one row for each run and band, its
 # keys sorted, with the document of each. A run is written whole, in the
 # transaction that adds its documents; the keys of a document taken out stay in
 # its run, unused (a lookup skips documents that are gone), until the run is merged.
-WIPE = ("dedup_touched", "dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
+WIPE = ("dedup_tally", "dedup_touched", "dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
          "dedup_documents", "dedup_scans", "dedup_meta")
 LEGACY = ("dedup_band_keys",)  # tables of older layouts, dropped by a rebuild
 
@@ -164,13 +167,14 @@ class SQLStore:
         return dead
 
     def finish_scan(self, scans: Sequence[int], summary: dict[str, Any]) -> None:
-        """Mark a scan and the interrupted scans it resumed finished, and drop their removal log."""
+        """Mark a scan and the interrupted scans it resumed finished, and drop what their transactions logged."""
         with self.write():
             fragment, param = self._ids(scans)
             self._exec(self._sql(f"UPDATE dedup_scans SET finished = ? WHERE id {fragment}"), (time.time(), param))
             self._exec(self._sql("UPDATE dedup_scans SET summary = ? WHERE id = ?"), (json.dumps(summary), scans[0]))
             self._exec(self._sql(f"DELETE FROM dedup_removed WHERE scan {fragment}"), (param,))
             self._exec(self._sql(f"DELETE FROM dedup_touched WHERE scan {fragment}"), (param,))
+            self._exec(self._sql(f"DELETE FROM dedup_tally WHERE scan {fragment}"), (param,))
 
     # -- queries (inside write() or read()) ----------------------------------------------
 
@@ -431,6 +435,18 @@ class SQLStore:
         """Log the groups a transaction of `scan` changed and the documents it left in no group."""
         self._many("INSERT INTO dedup_touched VALUES (?, ?, ?)",
                    [*((scan, g, None) for g in groups), *((scan, None, d) for d in alone)])
+
+    def log_tally(self, scan: int, candidate_pairs: int, verified_pairs: int) -> None:
+        """Log the candidate and verified pairs a transaction of `scan` counted."""
+        if candidate_pairs or verified_pairs:
+            self._exec(self._sql("INSERT INTO dedup_tally VALUES (?, ?, ?)"), (scan, candidate_pairs, verified_pairs))
+
+    def tally(self, scans: Iterable[int]) -> tuple[int, int]:
+        """Return the candidate and verified pairs these scans counted, as logged."""
+        fragment, param = self._ids(scans)
+        row = self._one(self._sql("SELECT COALESCE(SUM(candidate_pairs), 0), COALESCE(SUM(verified_pairs), 0) "
+                                  f"FROM dedup_tally WHERE scan {fragment}"), (param,))
+        return int(row[0]), int(row[1])
 
     def touched(self, scans: Iterable[int]) -> tuple[set[int], set[int]]:
         """Return the groups these scans changed and the documents they left in no group, as logged."""
