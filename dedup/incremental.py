@@ -132,9 +132,9 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
             stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
-            unchanged, check = _unchanged(spelled, stamps, options)
-            gone = [s.id for path, s in stamps.items() if path not in spelled]
-            # Only the documents to look at again are read whole: those whose file changed or is gone.
+        unchanged, check = _unchanged(spelled, stamps, options)  # no transaction held open while files are examined
+        gone = [s.id for path, s in stamps.items() if path not in spelled]
+        with store.read() as tx:  # only the documents to look at again are read whole: their file changed or is gone
             known = {k.path: k for k in tx.documents([stamps[k].id for k in check if k in stamps] + gone)}
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
