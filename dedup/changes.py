@@ -142,7 +142,8 @@ def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable
         wanted = tx.groups_of(d.id for d in arrived) | changed | left
         stored = tx.load_groups(wanted) if wanted else []
         group_of = {m.doc: g.id for g in stored for m in g.members}
-        docs = {d.id: d for d in arrived} | {d.id: d for d in tx.documents(set(group_of) | ungrouped)}
+        docs = {d.id: d for d in arrived}
+        docs |= {d.id: d for d in tx.documents((set(group_of) | ungrouped) - set(docs))}  # the rest, read once
         count = tx.counts()["documents"]
     listed = {d.id for d in arrived} | set(group_of)
     alone = [docs[n] for n in ungrouped if n in docs and n not in listed]

@@ -162,14 +162,14 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     return result
 
 
-def _unchanged(spelled: dict[bytes, sources.Candidate], known: dict[bytes, Stamp],
+def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stamp],
                options: ScanOptions) -> tuple[list[bytes], list[bytes]]:
     """Split the files found into those whose size, time and pipeline match the index, and the rest."""
     versions = {kind: document_version(kind) for kind in {c.kind for c in spelled.values()}}
     follow = options.follow_symlinks
     same, check = [], []
     for key, candidate in spelled.items():
-        old = known.get(key)
+        old = stamps.get(key)
         if old is not None and old.version == versions[candidate.kind]:
             try:
                 st = os.stat(candidate.path, follow_symlinks=follow)
@@ -289,9 +289,11 @@ def prune(location: str) -> IndexSummary:
     with open_store(location, create=False) as store:
         scan_id, resumed = store.begin_scan(None, ["(prune)"], False)
         with store.read() as tx:
-            everything = tx.documents()
-        gone = [(k, "gone") for k in everything if not os.path.exists(k.path)]
-        return _remove(store, scan_id, tuple(resumed), gone)
+            stamps = tx.stamps()
+        gone = [s.id for s in stamps if not os.path.exists(s.path)]  # no transaction held open meanwhile
+        with store.read() as tx:
+            found = tx.documents(gone)
+        return _remove(store, scan_id, tuple(resumed), [(k, "gone") for k in found])
 
 
 def forget(location: str, paths: Sequence[str]) -> IndexSummary:
@@ -305,8 +307,7 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
     with open_store(location, create=False) as store:
         scan_id, resumed = store.begin_scan(None, ["(forget)", *paths], False)
         with store.read() as tx:
-            everything = tx.documents()
-        found = changes.under(everything, [key_of(p) for p in paths])
+            found = tx.documents(s.id for s in changes.under(tx.stamps(), [key_of(p) for p in paths]))
         return _remove(store, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
 
 
