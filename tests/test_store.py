@@ -99,6 +99,22 @@ def test_a_rescan_reads_stamps_of_all_documents_and_whole_rows_of_those_it_asks_
             assert [d.path for d in tx.documents_of([1, 2])] == [s.path for s in stamps]
 
 
+def test_sqlite_reads_the_stamps_from_an_index_of_their_own_also_in_an_older_index(tmp_path: Path) -> None:
+    path = str(tmp_path / "index.db")
+    with open_store(path) as store:
+        store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], 1)
+    with sqlite3.connect(path) as conn:  # as an index made before the stamps had their own
+        conn.execute("DROP INDEX dedup_documents_stamp")
+    with open_store(path) as store:  # opening it makes it again
+        with store.read() as tx:
+            assert [s.path for s in tx.stamps()] == [b"/a/1.txt"]
+    with sqlite3.connect(path) as conn:  # the rows' pages, which hold the fingerprints, are not read
+        plan = conn.execute("EXPLAIN QUERY PLAN SELECT id, path, size, mtime_ns, version FROM dedup_documents")
+        assert "COVERING INDEX dedup_documents_stamp" in " ".join(str(row[-1]) for row in plan)
+
+
 def test_band_centers_give_the_smallest_id_per_key_and_skip_removed_documents(location: str) -> None:
     a, b = document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)
     unrelated = document("/a/3.txt", " ".join(f"other{n}" for n in range(200)))

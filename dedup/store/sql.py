@@ -293,8 +293,8 @@ class SQLStore:
 
     def stamps(self) -> list[Stamp]:
         """Return every document's id, path, size, modification time and version, in path order."""
-        # Read in table order and sorted here (paths compare as bytes, as in the database): an ORDER BY
-        # would walk the path index and fetch each row from wherever it lies.
+        # No ORDER BY, sorted here (paths compare as bytes, as in the database): PostgreSQL reads the table
+        # in its order; SQLite reads an index of these columns (dedup/store/sqlite.py), in path order already.
         rows = self._all("SELECT id, path, size, mtime_ns, version FROM dedup_documents")
         found = list(map(Stamp._make, rows))  # both drivers give a BLOB or BYTEA as bytes
         found.sort(key=_path)

@@ -40,6 +40,11 @@ class SQLiteStore(SQLStore):
                 for statement in tables.replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY").split(";"):
                     if statement.strip():
                         tx._exec(statement)
+                # What a rescan reads of every document (SQLStore.stamps), in path order, from an index
+                # that holds nothing else (id is SQLite's rowid, in every index): not from the table's
+                # pages, which hold the fingerprints too. Made when an older index is opened.
+                tx._exec("CREATE INDEX IF NOT EXISTS dedup_documents_stamp ON dedup_documents "
+                         "(path, size, mtime_ns, version)")
         except sqlite3.DatabaseError as err:
             self.close()
             raise StoreError(f"cannot use {path} as an index: {err}") from err
