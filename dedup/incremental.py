@@ -122,12 +122,19 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         raise OptionsError(f"--index works with the local engine only, not --engine {options.engine}")
     progress = progress or _NoProgress()
     with collecting.paused():  # files by the 100,000, no cycles
-        found = list(sources.discover(paths, options))
-        skipped = [f for f in found if isinstance(f, sources.Skipped)]
-        spelled: dict[bytes, sources.Candidate] = {}
-        candidates = [f for f in found if isinstance(f, sources.Candidate)]
-        for key, candidate in zip(keys_of((c.path for c in candidates), os.getcwd()), candidates, strict=True):
-            spelled.setdefault(key, candidate)
+        candidates: list[sources.Candidate] = []
+        skipped: list[sources.Skipped] = []
+        for found in sources.discover(paths, options):
+            if isinstance(found, sources.Candidate):
+                candidates.append(found)
+            else:
+                skipped.append(found)
+        keys = keys_of([c.path for c in candidates], os.getcwd())
+        spelled = dict(zip(keys, candidates, strict=True))
+        if len(spelled) < len(candidates):  # a file found twice (`scan a a/b`) keeps its first spelling
+            spelled = {}
+            for key, candidate in zip(keys, candidates, strict=True):
+                spelled.setdefault(key, candidate)
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
