@@ -153,3 +153,19 @@ def test_a_command_imports_only_what_it_needs(args: list[str], heavy: set[str]) 
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
     loaded = set(done.stderr.splitlines()[-1].split())
     assert "dedup" in loaded and not heavy & loaded
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc (Linux)")
+def test_a_command_starts_no_blas_threads_and_keeps_a_users_setting() -> None:
+    probe = (
+        "import os, sys\nfrom dedup.__main__ import run\n"
+        f"sys.argv = ['dedup', 'scan', {str(SAMPLES)!r}, '--format', 'json', '-q']\n"
+        "try:\n    run()\nexcept SystemExit:\n    pass\n"
+        "print(len(os.listdir('/proc/self/task')), os.environ['OPENBLAS_NUM_THREADS'], file=sys.stderr)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert done.stderr.split()[-2:] == ["1", "1"]  # numpy imported, and no thread but the main one
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    assert done.stderr.split()[-1] == "2"
