@@ -201,6 +201,21 @@ def test_an_unfinished_scan_is_resumed_by_the_next_one(location: str) -> None:
         assert store.begin_scan(parameters(OPTIONS), ["a"], False)[1] == []
 
 
+def test_what_older_code_left_logged_for_a_scan_id_is_not_counted_for_a_new_scan_with_that_id(location: str) -> None:
+    with open_store(location) as store:
+        first, _ = store.begin_scan(parameters(OPTIONS), ["a"], False)
+        store.finish_scan([first], {})
+        with store.write() as tx:  # as an interrupted scan's logs that older code's --rebuild did not empty
+            tx.log_tally(first + 1, 7, 3)
+            tx.log_touched(first + 1, [5], [6])
+    with open_store(location) as store:
+        second, resumed = store.begin_scan(parameters(OPTIONS), ["a"], False)
+        assert (second, resumed) == (first + 1, [])
+        with store.read() as tx:
+            assert tx.tally([second]) == (0, 0)
+            assert tx.touched([second]) == (set(), set())
+
+
 def test_a_running_postgresql_scan_is_not_taken_for_an_interrupted_one(postgres_url: str) -> None:  # noqa: F811
     with open_store(postgres_url) as running:
         running.begin_scan(parameters(OPTIONS), ["a"], False)

@@ -149,6 +149,11 @@ class SQLStore:
                        (json.dumps(parameters, sort_keys=True),))
 
     def _register(self, roots: Sequence[str]) -> int:
+        # What transactions logged is dropped when their scan is reported; rows of a scan that is not
+        # unfinished can only be left by older code (whose --rebuild empties the tables it knows), and
+        # would be counted for the new scan that gets that id.
+        for table in ("dedup_tally", "dedup_touched", "dedup_removed"):
+            self._exec(f"DELETE FROM {table} WHERE scan NOT IN (SELECT id FROM dedup_scans WHERE finished IS NULL)")
         scan = self.next_id("scans")
         self._exec(self._sql("INSERT INTO dedup_scans (id, started, roots) VALUES (?, ?, ?)"),
                    (scan, time.time(), json.dumps(list(roots), ensure_ascii=True)))
