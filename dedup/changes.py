@@ -109,13 +109,18 @@ def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Call
 
 def under(documents: Sequence[D], roots: Iterable[bytes]) -> list[D]:
     """Return the documents (in path order) at the given paths or below them: the scope of a scan."""
-    found: dict[int, D] = {}
+    spans = []
     for root in roots:
         base = root.rstrip(b"/")
         for lo, hi in ((root, root + b"\0"), (base + b"/", base + b"0")):  # "0" follows "/"
-            start = bisect.bisect_left(documents, lo, key=_path)
-            found.update((d.id, d) for d in documents[start : bisect.bisect_left(documents, hi, key=_path)])
-    return list(found.values())
+            spans.append((bisect.bisect_left(documents, lo, key=_path), bisect.bisect_left(documents, hi, key=_path)))
+    found: list[D] = []
+    end = 0
+    for start, stop in sorted(spans):  # slices of the sorted documents, each taken once
+        if stop > end:
+            found += documents[max(start, end) : stop]
+            end = stop
+    return found
 
 
 def _path(document: Known | Stamp) -> bytes:
