@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -199,6 +203,45 @@ def test_an_unfinished_scan_is_resumed_by_the_next_one(location: str) -> None:
         store.finish_scan([second, first], {})
     with open_store(location) as store:
         assert store.begin_scan(parameters(OPTIONS), ["a"], False)[1] == []
+
+
+@pytest.fixture
+def read_only() -> Iterator[Callable[[Path], None]]:
+    """Make files read-only even for root (chattr +i), or skip; undone at the end."""
+    made: list[Path] = []
+
+    def make(path: Path) -> None:
+        if os.geteuid() != 0:
+            path.chmod(0o444)
+        elif subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("cannot make a file read-only for root here (chattr +i)")
+        made.append(path)
+
+    yield make
+    for path in made:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or not shutil.which("chattr"), reason="POSIX files, chattr")
+def test_an_older_index_that_may_only_be_read_is_read_as_it_is(tmp_path: Path, read_only: Callable[[Path], None]) -> None:
+    path = tmp_path / "index.db"
+    with open_store(str(path)) as store:
+        first, _ = store.begin_scan(parameters(OPTIONS), ["a"], False)
+        with store.write() as tx:
+            tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], first)
+        store.finish_scan([first], {})
+    with sqlite3.connect(path) as conn:  # as an index made before the stamps had their own
+        conn.execute("DROP INDEX dedup_documents_stamp")
+    conn.close()
+    read_only(path)
+    with open_store(str(path), create=False) as store:
+        with store.read() as tx:
+            assert [s.path for s in tx.stamps()] == [b"/a/1.txt"]
+            assert tx.counts()["documents"] == 1
+        with pytest.raises(StoreError, match="readonly"):
+            store.begin_scan(parameters(OPTIONS), ["a"], False)
 
 
 def test_what_older_code_left_logged_for_a_scan_id_is_not_counted_for_a_new_scan_with_that_id(location: str) -> None:

@@ -35,7 +35,19 @@ class SQLiteStore(SQLStore):
             self._conn.execute("PRAGMA synchronous = NORMAL")
             if self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] != "wal":
                 raise StoreError(f"cannot use {path} as an index: SQLite's WAL mode is not available there")
-            tables = TABLES.replace("WITHOUT_ROWID", "WITHOUT ROWID").replace("DOUBLE PRECISION", "REAL")
+            self._make_tables()
+        except sqlite3.DatabaseError as err:
+            self.close()
+            raise StoreError(f"cannot use {path} as an index: {err}") from err
+
+    def _make_tables(self) -> None:
+        """Make the tables and indexes that a new index, or one made by an older dedup, lacks.
+
+        An existing index that this process may only read (`stats` and `report` of a
+        shared one) is read as it is: what an older dedup did not make only speeds up a rescan.
+        """
+        tables = TABLES.replace("WITHOUT_ROWID", "WITHOUT ROWID").replace("DOUBLE PRECISION", "REAL")
+        try:
             with self.write() as tx:
                 for statement in tables.replace("id BIGINT PRIMARY KEY", "id INTEGER PRIMARY KEY").split(";"):
                     if statement.strip():
@@ -45,9 +57,13 @@ class SQLiteStore(SQLStore):
                 # pages, which hold the fingerprints too. Made when an older index is opened.
                 tx._exec("CREATE INDEX IF NOT EXISTS dedup_documents_stamp ON dedup_documents "
                          "(path, size, mtime_ns, version)")
-        except sqlite3.DatabaseError as err:
-            self.close()
-            raise StoreError(f"cannot use {path} as an index: {err}") from err
+        except StoreError as err:
+            cause = err.__cause__
+            read_only = isinstance(cause, sqlite3.Error) and cause.sqlite_errorcode & 0xFF == sqlite3.SQLITE_READONLY
+            if not read_only or self._one("SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'") is None:
+                self.close()
+                raise
+            log.info("%s is read-only here: read as it is", self._path)
 
     @contextmanager
     def write(self) -> Iterator[SQLiteStore]:
