@@ -424,6 +424,20 @@ def test_file_names_that_are_not_utf8_are_kept_and_reported(run: Run, tmp_path: 
     assert second["index"]["removed"] == [{"path": os.fsdecode(odd), "reason": "gone", "group": 1}]
 
 
+def test_a_file_reached_through_two_given_paths_is_one_document_named_as_first_reached(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "x.txt").write_text(prose(1))
+    (tmp_path / "a" / "b" / "y.txt").write_text(edited(prose(1), 2))
+    (tmp_path / "a" / "b" / "z.txt").write_text(prose(3))
+    first = scan(run, "a", "./a/b", "--index", "index.db")  # a/b/y.txt and a/b/z.txt are reached twice
+    assert [d["path"] for d in first["index"]["new"]] == ["a/b/y.txt", "a/b/z.txt", "a/x.txt"]
+    assert [[d["path"] for d in g["documents"]] for g in first["groups"]] == [["a/b/y.txt", "a/x.txt"]]
+    again = scan(run, "a", "./a/b", "--index", "index.db")
+    assert (again["index"]["documents"], again["index"]["unchanged"], again["index"]["new"]) == (3, 3, [])
+
+
 def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     corpus(docs, 3, 1)
