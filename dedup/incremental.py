@@ -56,11 +56,12 @@ log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 1024  # documents written per transaction at most...
 COMMIT_SECONDS = 2.0  # ...and at least this often: what an interruption can lose, what other scanners wait for
-# Worker processes take about 0.4 s to start: work that one process does in about a second is done without
-# them (the lemmatizer's dictionaries no longer cost each worker a second: dedup/lemmas.py).
+# Workers come from a fork server that takes about 0.4 s of CPU to import the pipeline: work that one process
+# does in about a second is done without them, unless they were started already (`_Pool.ready`).
 _PARALLEL_FILES = 2048  # files to hash (hashing runs at a gigabyte a second or so)
 _PARALLEL_BYTES = 8 << 20  # bytes of files to sign (about 8 MB a second)
 _PARALLEL_WORDS = 250_000  # words in the groups to compare (about 4 µs a word)
+_PARALLEL_NEW = 512  # new files enough that the fork server starts while the known files are examined
 _BATCH = 256  # files a worker hashes, signs or compares per task
 _EXTRACTORS = {"pdf": "pypdfium2", "html": "trafilatura", "docx": "python-docx"}
 
@@ -139,6 +140,8 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
             stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
+        if len(spelled.keys() - stamps.keys()) >= _PARALLEL_NEW:
+            pool.warm()  # its workers' imports overlap the examination of the files known already
         unchanged, check = _unchanged(spelled, stamps, options)  # no transaction held open while files are examined
         gone = [s.id for path, s in stamps.items() if path not in spelled]
         with store.read() as tx:  # only the documents to look at again are read whole: their file changed or is gone
@@ -232,7 +235,7 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
         last = time.monotonic()
 
     signed = _map_batches(pool, sign_batch, [spelled[k] for k, _ in to_sign], options,
-                          parallel=sum(size for _, (size, _, _) in to_sign) > _PARALLEL_BYTES)
+                          parallel=pool.ready or sum(size for _, (size, _, _) in to_sign) > _PARALLEL_BYTES)
     for (key, (size, mtime, digest)), item in zip(to_sign, signed, strict=True):
         if isinstance(item, sources.Skipped):
             skipped.append(item)
@@ -267,7 +270,8 @@ def _compare(store: Store, pool: _Pool, options: ScanOptions, scan_id: int) -> N
             for ref, members in jobs.values()]
     done: list[tuple[int, int, str]] = []
     last = time.monotonic()
-    parallel = sum(paths[d][0] for ref, members in jobs.values() for d in (ref, *members)) > _PARALLEL_WORDS
+    words = sum(paths[d][0] for ref, members in jobs.values() for d in (ref, *members))
+    parallel = pool.ready or words > _PARALLEL_WORDS
     for (ref, members), found in zip(jobs.values(), _map(pool, _compare_job, work, options, parallel), strict=True):
         done += [(member, ref, text) for member, text in zip(members, found, strict=True)]
         if len(done) >= COMMIT_EVERY or time.monotonic() - last >= COMMIT_SECONDS:
@@ -411,23 +415,40 @@ class _Pool:
 
     They come from a fork server (or are spawned), never forked from this
     process, so they hold none of its descriptors: the index's lock and
-    connection die with this process, however it ends. A worker whose scan
-    process is gone (kill -9) stops within a second instead of working
-    through the queued batches.
+    connection die with this process, however it ends. The server imports
+    the pipeline once, and each worker it forks starts with it in a few
+    milliseconds (each imported it anew before: 0.3 s of CPU a worker). A
+    scan that finds many new files starts the server before it examines the
+    known ones (`warm`), so that the imports run on another core meanwhile.
+    A worker whose scan process is gone (kill -9) stops within a second
+    instead of working through the queued batches.
     """
 
     def __init__(self, jobs: int) -> None:
         self._workers = jobs or os.cpu_count() or 1
         self._pool: Executor | None = None
+        self._warm = False
 
     def executor(self) -> Executor | None:
         if self._workers <= 1:
             return None
         if self._pool is None:
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=multiprocessing.get_context(method),
-                                             initializer=_watch, initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(self._workers, mp_context=_context(), initializer=_watch,
+                                             initargs=(os.getpid(),))
         return self._pool
+
+    def warm(self) -> None:
+        """Start the fork server now, to import the pipeline while this process goes on with its work."""
+        if self._workers > 1 and _context().get_start_method() == "forkserver":
+            self._warm = True
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+    @property
+    def ready(self) -> bool:
+        """Whether the workers run or their server is started: then any work of more than a batch goes to them."""
+        return self._pool is not None or self._warm
 
     def __enter__(self) -> _Pool:
         return self
@@ -435,6 +456,16 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+@lru_cache(maxsize=1)
+def _context() -> multiprocessing.context.BaseContext:
+    """Return the fork server's context, which has the server import this module and simplemma (or spawn's)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__, "simplemma"])  # simplemma: 0.1-0.2 s, for the comparisons
+    return context
 
 
 def _watch(scanner: int) -> None:

@@ -8,6 +8,7 @@ processes write to one PostgreSQL index at once.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import random
 import signal
@@ -447,6 +448,43 @@ def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_p
     report = scan(run, str(docs), "--index", index)
     assert sorted(Path(c["path"]).name for c in report["index"]["new"]) == ["dashes.txt", "more-dashes.txt"]
     assert all(c["group"] is None for c in report["index"]["new"])
+
+
+def test_a_rescan_with_many_new_files_reports_with_workers_what_one_process_reports(run: Run, tmp_path: Path) -> None:
+    # Enough new files (incremental._PARALLEL_NEW) that the scan starts its workers' server early and hands
+    # them the signing and the comparisons, though one process would do them in well under a second.
+    docs = tmp_path / "docs"
+    corpus(docs / "old", 60, 5, words=40)
+    one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
+    scan(run, str(docs), "--index", one, "-j", "1")
+    scan(run, str(docs), "--index", two, "-j", "2")
+    for n in range(600):  # 20 copies of old documents, the rest unrelated
+        text = edited(prose(2 * n, 40), 1000 + n) if n < 20 else prose(10_000 + n, 40)
+        (docs / "new" / f"{n // 300}").mkdir(parents=True, exist_ok=True)
+        (docs / "new" / f"{n // 300}" / f"new{n:05d}.txt").write_text(text)
+    alone, shared = scan(run, str(docs), "--index", one, "-j", "1"), scan(run, str(docs), "--index", two, "-j", "2")
+    assert len(alone["index"]["new"]) == 600
+    assert alone["index"] == {**shared["index"], "location": one}
+    assert alone["groups"] == shared["groups"] and alone["unique"] == shared["unique"]
+    joined = {Path(d["path"]).name for g in alone["groups"] for d in g["documents"]}
+    assert {f"new{n:05d}.txt" for n in range(20)} <= joined
+    assert sum(len(m["discrepancies"]) for g in alone["groups"] for m in g["documents"]) >= 20
+
+
+def _imported(module: str) -> bool:
+    return module in sys.modules
+
+
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
+def test_workers_are_forked_from_a_server_that_imported_the_pipeline() -> None:
+    from dedup.incremental import _Pool
+
+    with _Pool(2) as pool:
+        pool.warm()
+        executor = pool.executor()
+        assert executor is not None
+        # simplemma is imported by none of the modules a worker needs to run a task, only by the server
+        assert all(executor.map(_imported, ["simplemma", "dedup.incremental"]))
 
 
 def test_the_keys_of_many_files_are_the_keys_of_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
