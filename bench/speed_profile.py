@@ -51,7 +51,7 @@ SIGN_STAGES = [
     ("normalize: furniture", r"\(dedup/furniture\.py"),
     ("normalize", r"\(dedup/normalize\.py"),
     ("tokens", r"^(tokens|code_points|word_table) \(dedup/fingerprint\.py"),
-    ("shingles", r"^(shingle_hashes|fingerprints|_word_hashes|_shingle_keys|_combine|_fold|_distinct|_powers|"
+    ("shingles", r"^(shingle_hashes|fingerprints|_word_hashes|_shingle_keys|_combine|_fold|distinct|_powers|"
                  r"_power_table|_power_arrays|_fmix64) \(dedup/fingerprint\.py"),
     ("signature", r"^(signature|_signatures|_fmix32|permutations) \(dedup/fingerprint\.py"),
     ("band keys", r"^band_keys \(dedup/index\.py"),

@@ -59,7 +59,7 @@ def shingle_hashes(words: list[str], size: int) -> U32:
     lengths = np.fromiter(map(len, words), np.int64, len(words))
     ends = np.cumsum(lengths)
     hashed = _word_hashes(code_points("".join(words)), ends - lengths, ends)
-    return _distinct(_fold(_combine(hashed, min(size, len(hashed)))))
+    return distinct(_fold(_combine(hashed, min(size, len(hashed)))))
 
 
 def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: int) -> list[Fingerprint]:
@@ -84,7 +84,7 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
     owner = np.searchsorted(firsts, starts, side="right") - 1  # the text of each word
     counts = np.bincount(owner, minlength=len(texts))
     hashed = _word_hashes(points, starts, ends)
-    keys = _distinct(_shingle_keys(hashed, owner, counts, shingle_size))  # sorted by text, distinct within each
+    keys = distinct(_shingle_keys(hashed, owner, counts, shingle_size))  # sorted by text, distinct within each
     shingles = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
     offsets = np.searchsorted(keys >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
     signatures = _signatures(shingles, offsets, num_perm, seed)
@@ -92,8 +92,12 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
             for n in range(len(texts))]
 
 
-def _distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """Return the sorted distinct values (as np.unique, which hashes first and costs ten times more here)."""
+def distinct(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Return the sorted distinct values of a 1-d array.
+
+    As np.unique, which hashes first and costs ten times more here, and which
+    imports numpy.ma the first time it is called (40 ms of a process's CPU).
+    """
     values = np.sort(values)
     if len(values) < 2:
         return values

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from dedup.fingerprint import distinct
+
 U64 = npt.NDArray[np.uint64]
 Edges = npt.NDArray[np.int64]  # shape (m, 2): document ids, a < b
 
@@ -80,7 +82,7 @@ def bucket_edges(keys: U64, ids: npt.NDArray[np.int64]) -> Edges:
     keys, ids = keys[order], ids[order]
     new_run = np.concatenate(([True], keys[1:] != keys[:-1]))
     first = ids[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
-    linked = ~new_run
+    linked = ~new_run & (ids != first)  # a document under the key twice (in two runs of an index) links once
     return np.stack([first[linked], ids[linked]], axis=1)
 
 
@@ -96,7 +98,7 @@ def unique_edges(edges: Edges) -> Edges:
     """Return the distinct edges, sorted."""
     if len(edges) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    codes = np.unique((edges[:, 0] << 32) | edges[:, 1])
+    codes = distinct((edges[:, 0] << 32) | edges[:, 1])
     return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
 
 

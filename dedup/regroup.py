@@ -122,8 +122,7 @@ def _stars(bands: list[tuple[index.U64, npt.NDArray[np.int64]]]) -> index.Edges:
     """Return the distinct candidate edges of each band's (key, document) entries: a star around each key's least id."""
     found = []
     for keys, ids in bands:
-        stacked = np.unique(np.stack([keys.view(np.int64), ids], axis=1), axis=0)  # an entry met twice counts once
-        found.append(index.bucket_edges(stacked[:, 0].view(np.uint64), stacked[:, 1]))
+        found.append(index.bucket_edges(keys, ids))
     return index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 from datasketch import MinHash
 
-from dedup.fingerprint import containment, fingerprint, fingerprints, jaccard, overlap, shingle_hashes, signature, tokens
+from dedup.fingerprint import containment, distinct, fingerprint, fingerprints, jaccard, overlap, shingle_hashes, signature, tokens
 from dedup.groups import Pair, cluster, verify
 from dedup.index import band_keys, bands_for, bucket_edges, candidate_pairs
 from tests.text import ENGLISH, GERMAN
@@ -78,6 +81,23 @@ def test_a_bucket_of_k_documents_gives_k_minus_1_edges_to_its_smallest_id() -> N
     keys = np.array([5, 9, 5, 5, 9, 1], dtype=np.uint64)
     ids = np.array([10, 11, 12, 13, 14, 15], dtype=np.int64)
     assert sorted(map(tuple, bucket_edges(keys, ids).tolist())) == [(10, 12), (10, 13), (11, 14)]
+
+
+def test_a_document_under_a_key_twice_links_to_nothing_more() -> None:
+    # An index's runs may hold one (key, document) entry twice: no edge of a document to itself, none twice.
+    keys = np.array([5, 9, 5, 5, 9, 5], dtype=np.uint64)
+    ids = np.array([4, 6, 4, 8, 6, 8])
+    assert bucket_edges(keys, ids).tolist() == [[4, 8], [4, 8]]
+    assert candidate_pairs(keys[:, None], ids).tolist() == [[4, 8]]
+
+
+def test_distinct_is_numpy_unique_without_importing_numpy_ma() -> None:
+    values = np.random.default_rng(1).integers(0, 50, 400).astype(np.uint64)
+    assert distinct(values).tolist() == sorted(set(values.tolist()))
+    assert distinct(values[:1]).tolist() == values[:1].tolist() and distinct(values[:0]).tolist() == []
+    script = ("import sys, numpy as np; from dedup import index; "
+              "index.candidate_pairs(np.array([[1], [1], [2]], dtype=np.uint64)); print('numpy.ma' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_verification_rejects_pairs_below_both_thresholds() -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import index
-from dedup.fingerprint import U32
+from dedup.fingerprint import U32, distinct
 from dedup.index import U64
 from dedup.store import (
     SCHEMA_VERSION,
@@ -235,7 +235,7 @@ class SQLStore:
             if 2 * len(run) < len(runs[smallest]):
                 break
             pieces = [runs.pop(smallest), run]
-            docs = np.unique(np.concatenate([p.docs for p in pieces]))
+            docs = distinct(np.concatenate([p.docs for p in pieces]))
             run = index.merge_runs(pieces, np.setdiff1d(docs, self._existing(docs), assume_unique=True))
             self._exec(self._sql("DELETE FROM dedup_band_runs WHERE run = ?"), (smallest,))
             del self._runs[smallest]
@@ -342,7 +342,7 @@ class SQLStore:
         rows, bands, docs = index.run_matches(list(self._load_runs().values()), keys.astype(np.uint64, copy=False))
         if len(docs) == 0:
             return rows, bands, docs
-        kept = np.isin(docs, self._existing(np.unique(docs)))  # the runs keep the keys of documents taken out
+        kept = np.isin(docs, self._existing(distinct(docs)))  # the runs keep the keys of documents taken out
         return rows[kept], bands[kept], docs[kept]
 
     def band_centers(self, keys: U64) -> npt.NDArray[np.int64]:
