@@ -13,6 +13,7 @@ from dedup.fingerprint import jaccard, shingle_hashes, tokens
 from dedup.groups import components
 from dedup.index import bands_for
 from dedup.options import ScanOptions
+from dedup import sources
 from dedup.scan import scan
 
 
@@ -72,3 +73,28 @@ def test_a_signed_document_reaches_the_scan_from_a_worker_intact(tmp_path: Path)
         for name in ("keys", "shingles", "signature"):
             a, b = getattr(sent, name), getattr(got, name)
             assert a.dtype == b.dtype and a.tolist() == b.tolist()
+
+
+def test_a_packed_batch_holds_each_signed_documents_record_keys_and_shingles_in_place(tmp_path: Path) -> None:
+    import pickle
+
+    import numpy as np
+
+    from dedup.scan import sign_batch, sign_packed
+    from dedup.sources import Candidate
+
+    corpus(tmp_path, n=3)
+    (tmp_path / "doc0000-binary.txt").write_bytes(b"\x00\x01\x02 binary")  # skipped
+    (tmp_path / "doc0001-dashes.txt").write_text("--- *** ---\n")  # no words: no keys, no shingles
+    batch = [Candidate(str(p), "text") for p in sorted(tmp_path.iterdir())]
+    signed = [s for s in sign_batch(batch, ScanOptions()) if not isinstance(s, sources.Skipped)]
+    packed = pickle.loads(pickle.dumps(sign_packed(batch, ScanOptions())))
+    assert [s.path for s in packed.skipped] == [str(tmp_path / "doc0000-binary.txt")]
+    assert packed.documents == [(s.path, s.encoding, s.kind, s.words) for s in signed]
+    assert packed.keyed == [n for n, s in enumerate(signed) if s.words] and len(packed.keyed) == len(signed) - 1
+    keys = np.frombuffer(packed.keys, np.uint64).reshape(len(packed.keyed), -1)
+    assert keys.tolist() == [signed[n].keys.tolist() for n in packed.keyed]
+    shingles = np.frombuffer(packed.shingles, np.uint32)
+    ends = np.cumsum(packed.sizes).tolist()
+    assert [shingles[end - size : end].tolist() for size, end in zip(packed.sizes, ends, strict=True)] == [
+        s.shingles.tolist() for s in signed]
