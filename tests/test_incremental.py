@@ -452,18 +452,18 @@ def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_p
 
 def test_a_rescan_with_many_new_files_reports_with_workers_what_one_process_reports(run: Run, tmp_path: Path) -> None:
     # Enough new files (incremental._PARALLEL_NEW) that the scan starts its workers' server early and hands
-    # them the signing and the comparisons, though one process would do them in well under a second.
+    # them the signing and the comparisons, though one process would compare these few groups at once.
     docs = tmp_path / "docs"
     corpus(docs / "old", 60, 5, words=40)
     one, two = str(tmp_path / "one.db"), str(tmp_path / "two.db")
     scan(run, str(docs), "--index", one, "-j", "1")
     scan(run, str(docs), "--index", two, "-j", "2")
-    for n in range(600):  # 20 copies of old documents, the rest unrelated
+    for n in range(4100):  # 20 copies of old documents, the rest unrelated
         text = edited(prose(2 * n, 40), 1000 + n) if n < 20 else prose(10_000 + n, 40)
-        (docs / "new" / f"{n // 300}").mkdir(parents=True, exist_ok=True)
-        (docs / "new" / f"{n // 300}" / f"new{n:05d}.txt").write_text(text)
+        (docs / "new" / f"{n // 500}").mkdir(parents=True, exist_ok=True)
+        (docs / "new" / f"{n // 500}" / f"new{n:05d}.txt").write_text(text)
     alone, shared = scan(run, str(docs), "--index", one, "-j", "1"), scan(run, str(docs), "--index", two, "-j", "2")
-    assert len(alone["index"]["new"]) == 600
+    assert len(alone["index"]["new"]) == 4100
     assert alone["index"] == {**shared["index"], "location": one}
     assert alone["groups"] == shared["groups"] and alone["unique"] == shared["unique"]
     joined = {Path(d["path"]).name for g in alone["groups"] for d in g["documents"]}
