@@ -23,11 +23,13 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
 from functools import lru_cache
 from itertools import repeat
 from typing import Any, TypeVar
@@ -435,17 +437,34 @@ class _Pool:
         if self._workers <= 1:
             return None
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self._workers, mp_context=_context(), initializer=_watch,
-                                             initargs=(os.getpid(),))
+            with _interrupts_held():  # a worker whose start Ctrl-C cut short failed, with a traceback
+                self.warm()
+                self._pool = ProcessPoolExecutor(self._workers, mp_context=_context(), initializer=_watch,
+                                                 initargs=(os.getpid(),))
+                for _ in range(self._workers):
+                    self._pool.submit(int)  # each starts a worker now, rather than with the first batches
         return self._pool
 
     def warm(self) -> None:
-        """Start the fork server now, to import the pipeline while this process goes on with its work."""
+        """Start the fork server now, to import the pipeline while this process goes on with its work.
+
+        The server starts with Ctrl-C ignored, as its workers run: it ignores it
+        itself only once it has imported the pipeline, and a Ctrl-C before
+        that printed its traceback under dedup's "interrupted".
+        """
         if self._workers > 1 and _context().get_start_method() == "forkserver":
             self._warm = True
             from multiprocessing import forkserver
 
-            forkserver.ensure_running()
+            try:
+                previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # what the server inherits
+            except ValueError:  # not the main thread, which alone gets Ctrl-C
+                previous = None
+            try:
+                forkserver.ensure_running()
+            finally:
+                if previous is not None:
+                    signal.signal(signal.SIGINT, previous)
 
     @property
     def ready(self) -> bool:
@@ -458,6 +477,17 @@ class _Pool:
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back in this thread until the block ends; processes started meanwhile keep holding it."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if hasattr(signal, "pthread_sigmask") else None
+    try:
+        yield
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @lru_cache(maxsize=1)

@@ -471,20 +471,63 @@ def test_a_rescan_with_many_new_files_reports_with_workers_what_one_process_repo
     assert sum(len(m["discrepancies"]) for g in alone["groups"] for m in g["documents"]) >= 20
 
 
-def _imported(module: str) -> bool:
+_FORK_SERVER = """
+import sys
+from multiprocessing import forkserver
+from dedup.incremental import _Pool
+
+def imported(module):
     return module in sys.modules
 
-
-@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here")
-def test_workers_are_forked_from_a_server_that_imported_the_pipeline() -> None:
-    from dedup.incremental import _Pool
-
+if __name__ == "__main__":
     with _Pool(2) as pool:
         pool.warm()
-        executor = pool.executor()
-        assert executor is not None
-        # simplemma is imported by none of the modules a worker needs to run a task, only by the server
-        assert all(executor.map(_imported, ["simplemma", "dedup.incremental"]))
+        status = open(f"/proc/{forkserver._forkserver._forkserver_pid}/status").read()
+        ignored = int(status.split("SigIgn:")[1].split()[0], 16)
+        print(ignored >> 1 & 1, all(pool.executor().map(imported, ["simplemma"] * 2)))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status") or "forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="needs a fork server and /proc")
+def test_workers_are_forked_from_a_server_that_imported_the_pipeline_and_ignores_ctrl_c(tmp_path: Path) -> None:
+    # In a fresh process: a fork server started before (by other code) would have no preload.
+    # simplemma is imported by none of the modules a worker needs to run a task, only by the server's preload.
+    script = tmp_path / "fork_server.py"
+    script.write_text(_FORK_SERVER)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert result.stdout.split() == ["1", "True"]  # SIGINT ignored from the server's start; simplemma preloaded
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status") or "forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="needs a fork server and /proc")
+def test_ctrl_c_while_the_fork_server_starts_ends_the_scan_without_a_traceback(tmp_path: Path) -> None:
+    # The server imports the pipeline (about 0.4 s) before it ignores SIGINT itself, and the scan starts its
+    # workers meanwhile: Ctrl-C then printed the server's KeyboardInterrupt, or a worker's failure to open a
+    # semaphore that the interrupted pool had removed.
+    docs = tmp_path / "docs"
+    corpus(docs, 4200, 0, words=12, per_folder=1000)  # enough new files to start the server early
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(tmp_path / "i.db"),
+                                "-j", "2", "-q", "--format", "json"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        started = [pid for pid in _descendants(process.pid) if _cmdline(pid).count("forkserver")]
+        if started:
+            time.sleep(0.15)  # into the server's imports (about 0.4 s), past Python's start
+            break
+        time.sleep(0.005)
+    os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C does: the whole process group
+    _, err = process.communicate(timeout=60)
+    assert started, "the scan never started its fork server"
+    assert process.returncode == 130 and "Traceback" not in err, err
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def test_the_keys_of_many_files_are_the_keys_of_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
