@@ -120,9 +120,7 @@ def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanO
 
 def _stars(bands: list[tuple[index.U64, npt.NDArray[np.int64]]]) -> index.Edges:
     """Return the distinct candidate edges of each band's (key, document) entries: a star around each key's least id."""
-    found = []
-    for keys, ids in bands:
-        found.append(index.bucket_edges(keys, ids))
+    found = [index.bucket_edges(keys, ids) for keys, ids in bands]
     return index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
 
 

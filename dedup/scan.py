@@ -226,6 +226,7 @@ def sign_packed(batch: Sequence[sources.Candidate], options: ScanOptions) -> Sig
     documents: list[tuple[str, str, str, int]] = []
     keyed: list[int] = []
     keys: list[bytes] = []
+    sizes: list[int] = []
     shingles: list[bytes] = []
     skipped: list[sources.Skipped] = []
     for item in sign_batch(batch, options):
@@ -235,9 +236,10 @@ def sign_packed(batch: Sequence[sources.Candidate], options: ScanOptions) -> Sig
         if item.words:
             keyed.append(len(documents))
             keys.append(item.keys.tobytes())
+        sizes.append(len(item.shingles))
         shingles.append(item.shingles.tobytes())
         documents.append((item.path, item.encoding, item.kind, item.words))
-    return SignedBatch(documents, keyed, b"".join(keys), [len(s) // 4 for s in shingles], b"".join(shingles), skipped)
+    return SignedBatch(documents, keyed, b"".join(keys), sizes, b"".join(shingles), skipped)
 
 
 def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed | sources.Skipped | None],

@@ -512,7 +512,7 @@ def test_ctrl_c_while_the_fork_server_starts_ends_the_scan_without_a_traceback(t
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
-        started = [pid for pid in _descendants(process.pid) if _cmdline(pid).count("forkserver")]
+        started = [pid for pid in _descendants(process.pid) if "forkserver" in _cmdline(pid)]
         if started:
             time.sleep(0.15)  # into the server's imports (about 0.4 s), past Python's start
             break
