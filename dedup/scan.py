@@ -10,21 +10,21 @@ the report does not depend on the number of processes.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import os
 import signal
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
 
 import numpy as np
 
-from dedup import differ, fingerprint, groups, index, sources
+from dedup import collecting, differ, fingerprint, groups, index, sources
 from dedup.errors import SourceError
 from dedup.normalize import words_text
 from dedup.options import ScanOptions
@@ -142,9 +142,14 @@ class Group:
         return self.members[0]
 
 
-@dataclass(frozen=True, slots=True)
-class Unique:
-    """A document that was read and has no near-duplicate."""
+class Unique(NamedTuple):
+    """A document that was read and has no near-duplicate.
+
+    The engines keep one for each document they sign (its arrays go to a spill
+    file or the index), and the report lists those in no group as they are. A
+    named tuple: a million of them are made in the scanning process, at a fifth
+    of the cost of a frozen dataclass, on a core the workers need.
+    """
 
     path: str
     encoding: str
@@ -298,46 +303,48 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
         from dedup.engines import scan_on_dask
 
         return scan_on_dask(paths, options, progress)
-    bands = index.bands_for(options.threshold, options.num_perm)
-    found = list(sources.discover(paths, options))
-    candidates = [f for f in found if isinstance(f, sources.Candidate)]
-    skipped = [f for f in found if isinstance(f, sources.Skipped)]
-    progress.start(len(candidates))
-    with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
-        # Kept per document: a `Signed` without arrays (about 300 bytes with its path); its band keys go into
-        # one array per batch, its shingles to the spill file.
-        documents: list[Signed] = []
-        offsets = [0]
-        keys: list[index.U64] = []
-        keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
-        for batch in _map(pool, sign_packed, _batches(candidates), options):
-            skipped += batch.skipped
-            spill.write(batch.shingles)
-            offsets += [offsets[-1] + total for total in itertools.accumulate(batch.sizes)]
-            keyed += [len(documents) + n for n in batch.keyed]
-            if batch.keyed:
-                keys.append(np.frombuffer(batch.keys, np.uint64).reshape(len(batch.keyed), bands.bands))
-            documents += [Signed(path, sys.intern(encoding), sys.intern(kind), words, NO_KEYS, NO_SHINGLES)
-                          for path, encoding, kind, words in batch.documents]
-            progress.advance(len(batch.documents) + len(batch.skipped))
-        del found, candidates  # a Candidate per file: not needed any more
-        shingles = _reader(spill, offsets)
-        key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
-        del keys
-        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=_workers(options.jobs))
-        del key_matrix
-        verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
-        clusters = groups.cluster(verified, [d.words for d in documents], shingles)
-        log.info("%d documents, %d candidate pairs, %d verified, %d groups",
-                 len(documents), len(edges), len(verified), len(clusters))
-        member_paths = [[documents[n].path for n in c.members] for c in clusters]
-        # Groups eight to a task, as the index does: one at a time, the scanning process spent a tenth of
-        # the comparisons' time handing them out and taking the results, on a core the workers need.
-        compared = list(_map(pool, compare_group, member_paths, options, chunksize=8)) if clusters else []
-    return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
+    # This process makes an object or more for each document, none in a cycle: with the garbage
+    # collector on, it walked them over and over (100,000 documents: 0.3 s of its CPU).
+    with collecting.paused():
+        bands = index.bands_for(options.threshold, options.num_perm)
+        found = list(sources.discover(paths, options))
+        candidates = [f for f in found if isinstance(f, sources.Candidate)]
+        skipped = [f for f in found if isinstance(f, sources.Skipped)]
+        progress.start(len(candidates))
+        with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
+            # Kept per document: its `Unique` record (about 250 bytes with its path); its band keys go into
+            # one array per batch, its shingles to the spill file.
+            documents: list[Unique] = []
+            offsets = [0]
+            keys: list[index.U64] = []
+            keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
+            for batch in _map(pool, sign_packed, _batches(candidates), options):
+                skipped += batch.skipped
+                spill.write(batch.shingles)
+                offsets += [offsets[-1] + total for total in itertools.accumulate(batch.sizes)]
+                keyed += [len(documents) + n for n in batch.keyed]
+                if batch.keyed:
+                    keys.append(np.frombuffer(batch.keys, np.uint64).reshape(len(batch.keyed), bands.bands))
+                documents += map(Unique._make, batch.documents)  # (a batch's encodings and kinds unpickle as one string each)
+                progress.advance(len(batch.documents) + len(batch.skipped))
+            del found, candidates  # a Candidate per file: not needed any more
+            shingles = _reader(spill, offsets)
+            key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
+            del keys
+            edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=_workers(options.jobs))
+            del key_matrix
+            verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
+            clusters = groups.cluster(verified, [d.words for d in documents], shingles)
+            log.info("%d documents, %d candidate pairs, %d verified, %d groups",
+                     len(documents), len(edges), len(verified), len(clusters))
+            member_paths = [[documents[n].path for n in c.members] for c in clusters]
+            # Groups eight to a task, as the index does: one at a time, the scanning process spent a tenth of
+            # the comparisons' time handing them out and taking the results, on a core the workers need.
+            compared = list(_map(pool, compare_group, member_paths, options, chunksize=8)) if clusters else []
+        return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
 
 
-def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Sequence[groups.Cluster],
+def result_of(options: ScanOptions, documents: Sequence[Unique], clusters: Sequence[groups.Cluster],
               compared: Sequence[Sequence[str]], skipped: Iterable[sources.Skipped],
               candidate_pairs: int, verified_pairs: int) -> ScanResult:
     """Assemble the result of any engine: clusters index `documents` (in discovery order)."""
@@ -346,15 +353,14 @@ def result_of(options: ScanOptions, documents: Sequence[Signed], clusters: Seque
         options=options,
         bands=index.bands_for(options.threshold, options.num_perm),
         groups=tuple(_group(k + 1, c, documents, found) for k, (c, found) in enumerate(zip(clusters, compared, strict=True))),
-        unique=tuple(Unique(d.path, d.encoding, d.kind, d.words) for n, d in enumerate(documents) if n not in grouped),
+        unique=tuple(d for n, d in enumerate(documents) if n not in grouped),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         candidate_pairs=candidate_pairs,
         verified_pairs=verified_pairs,
     )
 
 
-NO_SHINGLES = np.empty(0, dtype=np.uint32)  # what a `Signed` kept for the report holds instead of arrays
-NO_KEYS = np.empty(0, dtype=np.uint64)
+NO_SHINGLES = np.empty(0, dtype=np.uint32)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -371,7 +377,7 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
     if workers <= 1 or work <= BATCH:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=ignore_interrupt)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
     try:
         yield pool
     finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
@@ -381,6 +387,17 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
 def _workers(jobs: int) -> int:
     """Return how many processes (or threads) `--jobs` asks for: 0 means one a core."""
     return jobs or os.cpu_count() or 1
+
+
+def _start_worker() -> None:
+    """Start a worker of a scan: Ctrl-C ignored, and the garbage collector on.
+
+    The scan pauses the collector in its own process, and a worker forked
+    from it would start with the collector paused too; a worker's comparisons
+    may leave cycles (an exception and its traceback) that only it frees.
+    """
+    ignore_interrupt()
+    gc.enable()
 
 
 def ignore_interrupt() -> None:
@@ -420,7 +437,7 @@ def _load(spill: BinaryIO, size: int) -> fingerprint.U32:
     return np.asarray(np.memmap(spill, dtype=np.uint32, mode="r", shape=(size,)))
 
 
-def _group(group_id: int, cluster: groups.Cluster, documents: Sequence[Signed], found: Sequence[str]) -> Group:
+def _group(group_id: int, cluster: groups.Cluster, documents: Sequence[Unique], found: Sequence[str]) -> Group:
     reference = documents[cluster.members[0]].path
     members: list[Member] = []
     for n, sim, cont, packed in zip(cluster.members, cluster.similarity, cluster.containment, found, strict=True):

@@ -98,3 +98,15 @@ def test_a_packed_batch_holds_each_signed_documents_record_keys_and_shingles_in_
     ends = np.cumsum(packed.sizes).tolist()
     assert [shingles[end - size : end].tolist() for size, end in zip(packed.sizes, ends, strict=True)] == [
         s.shingles.tolist() for s in signed]
+
+
+def test_the_workers_collect_garbage_while_the_scanning_process_does_not() -> None:
+    import gc
+
+    from dedup.collecting import paused
+    from dedup.scan import _executor
+
+    with paused(), _executor(2, 10_000) as pool:  # the scan pauses the collector before it starts its workers
+        assert pool is not None
+        assert not gc.isenabled()
+        assert all(f.result() for f in [pool.submit(gc.isenabled) for _ in range(4)])  # a worker forked from it too

@@ -37,7 +37,7 @@ import pandas as pd
 from dedup import __version__, groups, index, sources
 from dedup.engines import EngineError, frames, urls
 from dedup.options import ScanOptions
-from dedup.scan import NO_KEYS, NO_SHINGLES, Progress, ScanResult, Signed, compare_group, result_of
+from dedup.scan import Progress, ScanResult, Unique, compare_group, result_of
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -194,7 +194,7 @@ def run(
 
     ids = facts.index.to_numpy(np.int64)[facts["reason"].to_numpy() == ""]
     documents = [
-        Signed(candidates[n].path, e, k, int(w), NO_KEYS, NO_SHINGLES)
+        Unique(candidates[n].path, e, k, int(w))
         for n, e, k, w in zip(
             ids.tolist(),
             facts["encoding"].to_numpy()[ids],
