@@ -310,42 +310,47 @@ def scan(paths: Sequence[str], options: ScanOptions | None = None, progress: Pro
     # This process makes an object or more for each document, none in a cycle: with the garbage
     # collector on, it walked them over and over (100,000 documents: 683 times, 0.41 s of its CPU).
     with collecting.paused():
-        bands = index.bands_for(options.threshold, options.num_perm)
-        found = list(sources.discover(paths, options))
-        candidates = [f for f in found if isinstance(f, sources.Candidate)]
-        skipped = [f for f in found if isinstance(f, sources.Skipped)]
-        progress.start(len(candidates))
-        with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
-            # Kept per document: its `Unique` record (about 250 bytes with its path); its band keys go into
-            # one array per batch, its shingles to the spill file.
-            documents: list[Unique] = []
-            offsets = [0]
-            keys: list[index.U64] = []
-            keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
-            for batch in _map(pool, sign_packed, _batches(candidates), options):
-                skipped += batch.skipped
-                spill.write(batch.shingles)
-                offsets += [offsets[-1] + total for total in itertools.accumulate(batch.sizes)]
-                keyed += [len(documents) + n for n in batch.keyed]
-                if batch.keyed:
-                    keys.append(np.frombuffer(batch.keys, np.uint64).reshape(len(batch.keyed), bands.bands))
-                documents += map(Unique._make, batch.documents)  # a batch's encodings are one string each
-                progress.advance(len(batch.documents) + len(batch.skipped))
-            del found, candidates  # a Candidate per file: not needed any more
-            shingles = _reader(spill, offsets)
-            key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
-            del keys
-            edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=_workers(options.jobs))
-            del key_matrix
-            verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
-            clusters = groups.cluster(verified, [d.words for d in documents], shingles)
-            log.info("%d documents, %d candidate pairs, %d verified, %d groups",
-                     len(documents), len(edges), len(verified), len(clusters))
-            member_paths = [[documents[n].path for n in c.members] for c in clusters]
-            # Groups eight to a task, as the index does: one at a time, the scanning process spent a tenth of
-            # the comparisons' time handing them out and taking the results, on a core the workers need.
-            compared = list(_map(pool, compare_group, member_paths, options, chunksize=8)) if clusters else []
-        return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
+        return _scan_here(paths, options, progress)
+
+
+def _scan_here(paths: Sequence[str], options: ScanOptions, progress: Progress) -> ScanResult:
+    """Scan with the local engine: sign in worker processes, group in this one, compare in the workers."""
+    bands = index.bands_for(options.threshold, options.num_perm)
+    found = list(sources.discover(paths, options))
+    candidates = [f for f in found if isinstance(f, sources.Candidate)]
+    skipped = [f for f in found if isinstance(f, sources.Skipped)]
+    progress.start(len(candidates))
+    with _executor(options.jobs, len(candidates)) as pool, tempfile.TemporaryFile(prefix="dedup-") as spill:
+        # Kept per document: its `Unique` record (about 250 bytes with its path); its band keys go into
+        # one array per batch, its shingles to the spill file.
+        documents: list[Unique] = []
+        offsets = [0]
+        keys: list[index.U64] = []
+        keyed: list[int] = []  # documents with words; one without has no shingles and pairs with nothing
+        for batch in _map(pool, sign_packed, _batches(candidates), options):
+            skipped += batch.skipped
+            spill.write(batch.shingles)
+            offsets += [offsets[-1] + total for total in itertools.accumulate(batch.sizes)]
+            keyed += [len(documents) + n for n in batch.keyed]
+            if batch.keyed:
+                keys.append(np.frombuffer(batch.keys, np.uint64).reshape(len(batch.keyed), bands.bands))
+            documents += map(Unique._make, batch.documents)  # a batch's encodings are one string each
+            progress.advance(len(batch.documents) + len(batch.skipped))
+        del found, candidates  # a Candidate per file: not needed any more
+        shingles = _reader(spill, offsets)
+        key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
+        del keys
+        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=_workers(options.jobs))
+        del key_matrix
+        verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
+        clusters = groups.cluster(verified, [d.words for d in documents], shingles)
+        log.info("%d documents, %d candidate pairs, %d verified, %d groups",
+                 len(documents), len(edges), len(verified), len(clusters))
+        member_paths = [[documents[n].path for n in c.members] for c in clusters]
+        # Groups eight to a task, as the index does: one at a time, the scanning process spent a tenth of
+        # the comparisons' time handing them out and taking the results, on a core the workers need.
+        compared = list(_map(pool, compare_group, member_paths, options, chunksize=8)) if clusters else []
+    return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
 
 
 def result_of(options: ScanOptions, documents: Sequence[Unique], clusters: Sequence[groups.Cluster],
