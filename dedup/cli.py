@@ -94,12 +94,18 @@ def _scan_with_index(location: str, rebuild: bool, paths: tuple[str, ...], fmt: 
 _LISTED = 20  # changes listed on stderr per kind; the JSON report has them all
 
 
+def _counted(n: int, noun: str) -> str:
+    """Return the count and the noun, plural unless the count is one: "1 group", "0 groups", "2 groups"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _index_lines(summary: Any) -> Iterator[str]:
     """Say on stderr what a scan changed in the index, and which groups the documents joined or left."""
     counts = {kind: len(summary.of(kind)) for kind in ("new", "changed", "renamed", "removed")}
-    yield (f"dedup: index {summary.location} (scan {summary.scan}): {summary.documents} documents; "
+    yield (f"dedup: index {summary.location} (scan {summary.scan}): {_counted(summary.documents, 'document')}; "
            + ", ".join(f"{n} {kind}" for kind, n in counts.items())
-           + f", {summary.unchanged + summary.touched} unchanged; {len(summary.groups_changed)} groups changed")
+           + f", {summary.unchanged + summary.touched} unchanged; "
+           + f"{_counted(len(summary.groups_changed), 'group')} changed")
     if summary.resumed:
         yield f"dedup: resumed interrupted scan(s) {', '.join(map(str, summary.resumed))}"
     for kind in counts:
@@ -174,8 +180,8 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
         grouped = sum(len(g.members) for g in result.groups)
         total = grouped + len(result.unique) + len(result.skipped)
         click.echo(
-            f"dedup: {total} files: {len(result.groups)} groups ({grouped} documents), "
-            f"{len(result.unique)} unique, {len(result.skipped)} skipped",
+            f"dedup: {_counted(total, 'file')}: {_counted(len(result.groups), 'group')} "
+            f"({_counted(grouped, 'document')}), {len(result.unique)} unique, {len(result.skipped)} skipped",
             err=True,
         )
     if fail_on_duplicates and result.groups:

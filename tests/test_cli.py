@@ -54,6 +54,17 @@ def test_text_report_on_stdout_and_summary_on_stderr(run: Run, in_root: None) ->
     assert "\x1b[" not in result.stdout  # not a terminal: no colour
 
 
+def test_the_summary_counts_in_the_singular_for_one(run: Run, tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    write(docs, "a.txt", GERMAN)
+    assert run("scan", str(docs)).stderr == "dedup: 1 file: 0 groups (0 documents), 1 unique, 0 skipped\n"
+    write(docs, "b.txt", rewrap(GERMAN, 50))
+    assert run("scan", str(docs)).stderr == "dedup: 2 files: 1 group (2 documents), 0 unique, 0 skipped\n"
+    result = run("scan", str(docs), "--index", str(tmp_path / "index.db"))
+    assert result.stderr.splitlines()[0].endswith(": 2 documents; 2 new, 0 changed, 0 renamed, 0 removed, "
+                                                  "0 unchanged; 1 group changed")
+
+
 def test_quiet_leaves_stderr_empty(run: Run, in_root: None) -> None:
     result = run("scan", "samples", "-q", "--format", "jsonl")
     assert result.exit_code == 0 and result.stderr == ""

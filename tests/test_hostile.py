@@ -548,7 +548,7 @@ def check_accounting(found: list[tuple[str, str]], expected: dict[str, set[str]]
 
 def check_summary(stderr: str, files: int) -> None:
     match = re.search(
-        r"dedup: (\d+) files: (\d+) groups \((\d+) documents\), (\d+) unique, (\d+) skipped", stderr
+        r"dedup: (\d+) files?: (\d+) groups? \((\d+) documents?\), (\d+) unique, (\d+) skipped", stderr
     )
     assert match, stderr
     total, _, grouped, unique, skipped = map(int, match.groups())
