@@ -263,7 +263,9 @@ def index_stats(location: str, fmt: str) -> None:
     for scan in found["scans"]:
         state = "finished" if scan["finished"] else (f"resumed by {scan['resumed_by']}" if scan["resumed_by"]
                                                      else "running or interrupted")
-        click.echo(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])} {scan['summary'] or ''}")
+        done = ", ".join(f"{n} {kind}" for kind, n in (scan["summary"] or {}).items())  # what it found, counted
+        click.echo(printable(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])}"
+                             + (f" ({done})" if done else "")))
 
 
 @index_command.command(name="report")

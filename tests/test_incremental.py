@@ -348,6 +348,8 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     stats = run("index", "stats", index, "--format", "json")
     assert stats.exit_code == 0, stats.stderr
     assert json.loads(stats.stdout)["documents"] == 10 and json.loads(stats.stdout)["groups"] == 2
+    last_scan = run("index", "stats", index).stdout.splitlines()[-1]  # what the scan found, counted
+    assert last_scan == f"scan 1             finished: {docs} (0 unchanged, 0 touched, 10 new)"
     shown = run("index", "report", index, "--color", "never")  # the text report of the whole index, as scan's
     assert shown.exit_code == 0 and shown.stdout.startswith(f"Group 1 · 2 documents · reference {docs / '00'}")
     assert all(str(docs / "00" / f"doc{n:05d}.txt") in shown.stdout for n in range(4))
