@@ -126,23 +126,31 @@ def scan(paths: Sequence[str], location: str, options: ScanOptions | None = None
     if options.engine != "local":
         raise OptionsError(f"--index works with the local engine only, not --engine {options.engine}")
     progress = progress or _NoProgress()
-    with collecting.paused():  # files by the 100,000, no cycles
-        candidates: list[sources.Candidate] = []
-        skipped: list[sources.Skipped] = []
-        for found in sources.discover(paths, options):
-            if isinstance(found, sources.Candidate):
-                candidates.append(found)
-            else:
-                skipped.append(found)
-        keys = keys_of([c.path for c in candidates], os.getcwd())
-        spelled = dict(zip(keys, candidates, strict=True))
-        if len(spelled) < len(candidates):  # a file found twice (`scan a a/b`) keeps its first spelling
-            spelled = {}
-            for key, candidate in zip(keys, candidates, strict=True):
-                spelled.setdefault(key, candidate)
+    # This process makes objects by the 100,000 (files, rows, documents), none in a cycle: with the garbage
+    # collector on, a first scan of 100,000 documents took 1.5 s longer, 1.0 s of it this process's CPU.
+    with collecting.paused():
+        return _scan_into(paths, location, options, rebuild, progress, commit_every)
+
+
+def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuild: bool, progress: Progress,
+               commit_every: int) -> IndexedScanResult:
+    """Scan `paths` into the index at `location` (`scan`, with the collector paused)."""
+    candidates: list[sources.Candidate] = []
+    skipped: list[sources.Skipped] = []
+    for found in sources.discover(paths, options):
+        if isinstance(found, sources.Candidate):
+            candidates.append(found)
+        else:
+            skipped.append(found)
+    keys = keys_of([c.path for c in candidates], os.getcwd())
+    spelled = dict(zip(keys, candidates, strict=True))
+    if len(spelled) < len(candidates):  # a file found twice (`scan a a/b`) keeps its first spelling
+        spelled = {}
+        for key, candidate in zip(keys, candidates, strict=True):
+            spelled.setdefault(key, candidate)
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
-        with collecting.paused(), store.read() as tx:  # rows by the 100,000, no cycles
+        with store.read() as tx:
             stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
         if len(spelled) - len(stamps) >= _PARALLEL_NEW:  # at least so many new files
             pool.warm()  # its imports overlap the examination of the files known already
