@@ -48,7 +48,7 @@ from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import apply
-from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch
+from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch, workers
 from dedup.store import Known, NewDocument, Stamp, Store, open_store
 
 __all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "report", "scan",
@@ -437,7 +437,7 @@ class _Pool:
     """
 
     def __init__(self, jobs: int) -> None:
-        self._workers = jobs or os.cpu_count() or 1
+        self._workers = workers(jobs)
         self._pool: Executor | None = None
         self._warm = False
 

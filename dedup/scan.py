@@ -340,7 +340,7 @@ def _scan_here(paths: Sequence[str], options: ScanOptions, progress: Progress) -
         shingles = _reader(spill, offsets)
         key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
         del keys
-        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=_workers(options.jobs))
+        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=workers(options.jobs))
         del key_matrix
         verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
         clusters = groups.cluster(verified, [d.words for d in documents], shingles)
@@ -382,18 +382,18 @@ def _batches(items: Sequence[T]) -> Iterator[list[T]]:
 @contextmanager
 def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
     """Yield a process pool for `jobs` processes (0: all cores), or None to work in this process."""
-    workers = _workers(jobs)
-    if workers <= 1 or work <= BATCH:
+    count = workers(jobs)
+    if count <= 1 or work <= BATCH:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_start_worker)
+    pool = ProcessPoolExecutor(max_workers=count, initializer=_start_worker)
     try:
         yield pool
     finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
         pool.shutdown(cancel_futures=True)
 
 
-def _workers(jobs: int) -> int:
+def workers(jobs: int) -> int:
     """Return how many processes (or threads) `--jobs` asks for: 0 means one a core."""
     return jobs or os.cpu_count() or 1
 

@@ -37,7 +37,7 @@ import pandas as pd
 from dedup import __version__, groups, index, sources
 from dedup.engines import EngineError, frames, urls
 from dedup.options import ScanOptions
-from dedup.scan import Progress, ScanResult, Unique, compare_group, result_of
+from dedup.scan import Progress, ScanResult, Unique, compare_group, result_of, workers
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -95,7 +95,7 @@ def connect(options: ScanOptions) -> Iterator[Client]:
             _check_workers(client, options)
             yield client
         return
-    workers = options.jobs or os.cpu_count() or 1
+    count = workers(options.jobs)
     # Workers are not daemons, so that extraction can start its own sandbox process;
     # their statistical profiler (for a dashboard we do not start) takes the GIL every 10 ms.
     settings = {"distributed.worker.daemon": False, "distributed.worker.profile.enabled": False}
@@ -103,7 +103,7 @@ def connect(options: ScanOptions) -> Iterator[Client]:
         _quiet_scheduler(),
         dask.config.set(settings),
         LocalCluster(
-            n_workers=workers,
+            n_workers=count,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
