@@ -79,6 +79,11 @@ _TO_SUPERSCRIPT = str.maketrans("123456789", "¹²³⁴⁵⁶⁷⁸⁹")
 # A hyphen at the end is left to normalize's hyphenation evidence: TeX hyphenates paths.
 _URL_END = re.compile(r"(?:https?://|www\.|[\w.+-]+@|(?<!\S)/)(?:\S*[/._?=&#~%:@])?$")
 _URL_NEXT = re.compile(r"[\w\-.~%/?=&#@:+]*[/.=&?#_~%@][\w\-.~%/?=&#@:+]*[\w/]")
+# A mark in the last word of a line that `_may_end_in_url` can take: from the mark, the rest of the word,
+# blanks and a line break (whitespace as rsplit sees it); a slash must start the word or follow a colon.
+_REST_OF_LINE = r"\S*[^\S\n\r\v\f]*[\n\r\v\f]"
+_IN_LAST_WORD = {"/": re.compile(r"(?<![^\s:])" + _REST_OF_LINE), "@": re.compile(_REST_OF_LINE)}
+_IN_LAST_WORD["www."] = _IN_LAST_WORD["@"]
 _SENTENCE_END = re.compile(r"[.!?:][\"'”“»«)]*$")
 _HYPHENATED_END = re.compile(r"[^\W\d_]-$")
 
@@ -110,12 +115,16 @@ def _maybe_broken_url(text: str) -> bool:
     """Return whether some line ends inside a URL, e-mail address or path that the next line continues.
 
     The test `_gap` makes between two lines of a text without pages (they
-    follow each other, no blank line between), made only on the lines where
-    a slash, an at sign or "www." occurs.
+    follow each other, no blank line between), made only on the lines whose
+    last word may end in a URL, an address or a path (`_IN_LAST_WORD`, one
+    call a mark: a path or an address inside a line costs no more).
     """
-    for mark in ("/", "@", "www."):
+    for mark, in_last_word in _IN_LAST_WORD.items():
         at = text.find(mark)
         while at >= 0:
+            if in_last_word.match(text, at) is None:
+                at = text.find(mark, at + 1)
+                continue
             end = _TERMINATOR.search(text, at + len(mark))
             if end is None:
                 break  # the last line: nothing follows it

@@ -160,6 +160,10 @@ def test_bullets_are_unified() -> None:
             "Die Datei /etc/apt/sources.list listet die Quellen.",
         ),
         ("Mehr unter https://example.org/\nfür alle.", "Mehr unter https://example.org/ für alle."),
+        (  # no "www." and no slash that starts the word: the slash after the colon tells
+            "Siehe https://docs.debian.org/\nmanuals/handbook.html heute.",
+            "Siehe https://docs.debian.org/manuals/handbook.html heute.",
+        ),
     ],
 )
 def test_urls_mail_addresses_and_paths_are_rejoined(raw: str, clean: str) -> None:
