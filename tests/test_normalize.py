@@ -76,3 +76,19 @@ def test_normalizing_twice_changes_nothing() -> None:
     for raw in (GERMAN, rewrap(GERMAN), "Wissens-\nund", "a -\n\nb", "x\u00ad\n\ny"):
         once = normalize_text(raw)
         assert normalize_text(once) == once
+
+
+def test_fold_splits_are_the_characters_whose_case_folding_moves_a_words_edges() -> None:
+    # Derived from the Unicode tables of the Python that runs the test: the list in the module must match them.
+    from dedup.normalize import _FOLD_SPLITS
+
+    def word(char: str) -> bool:
+        return char.isalnum() or char == "_"
+
+    derived = [
+        c for c in map(chr, range(0x110000))
+        if not 0xD800 <= ord(c) < 0xE000 and c.casefold() != c
+        and (not all(map(word, c.casefold())) if word(c) else any(word(f) or f == "-" for f in c.casefold()))
+    ]
+    assert "".join(derived) == "".join(_FOLD_SPLITS.findall("".join(map(chr, range(0xD800)))
+                                                          + "".join(map(chr, range(0xE000, 0x110000)))))

@@ -64,6 +64,29 @@ def test_the_cheap_words_text_has_the_words_of_the_normalized_text(raw: str) -> 
     assert tokens(words_text(raw)) == tokens(normalize_text(raw))
 
 
+# Words, hyphens and what case folding changes: lengths ("ß", "ﬁ", the Kelvin sign) or a word's edges
+# ("İ" folds to "i" and a combining dot, which is no word character).
+SPELLINGS = st.lists(st.sampled_from(["ab", "Ab", "AB", "a", "b", "-", "--", " ", "\n", "_", "1", "²", "ß", "SS", "ss",
+                                      "ﬁ", "FI", "\u212a", "k", "İ", "i", "\u0307", "ΐ", "Σ", "ς"]),
+                     max_size=30).map("".join)
+
+
+@given(SPELLINGS, st.data())
+@example("Straße STRASSE strasse-Weg", None)
+@example("İb ib i\u0307b", None)  # a text that folding cuts differently: counted run by run
+def test_the_evidence_counts_the_whole_words_of_a_text_in_any_case(text: str, data: st.DataObject) -> None:
+    from dedup.normalize import _WORDS, _Evidence
+
+    runs = _WORDS.findall(text)
+    words = [*runs, *(w.upper() for w in runs), "ab", "a-b", "a--b", "-ab", "ss", "k", "ib", "strasse"]
+    if data is not None:
+        words.append(data.draw(st.one_of(SPELLINGS, st.sampled_from(words))))
+    counted = Counter(map(str.casefold, runs))
+    evidence = _Evidence(text)
+    for word in words:
+        assert evidence.count(word) == counted[word.casefold()], word
+
+
 # Anything a text may hold, with what stresses the tokenizer: case folding that changes
 # lengths (ß, İ, ﬁ), marks, digits of other scripts, characters beyond the BMP.
 TEXT = st.lists(st.one_of(st.sampled_from(["ß", "İ", "ﬁ", "e\u0301", "٣", "_", "-", " ", "\n", "𝔘", "😀", "Wort"]),
