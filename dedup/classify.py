@@ -12,8 +12,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
 
 from dedup import lexicon
+from dedup.fingerprint import code_points
 
 _MONTHS = {
     "januar": 1, "jänner": 1, "january": 1, "jan": 1,
@@ -239,10 +244,35 @@ _ENGLISH = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+_SHORTEST, _LONGEST = min(map(len, _GERMAN | _ENGLISH)), max(map(len, _GERMAN | _ENGLISH))
+
+
 def function_words(text: str) -> tuple[int, int]:
-    """Return how many German and how many English function words the opening of `text` has."""
-    words = _WORD.findall(text[:2500].lower())
+    """Return how many German and how many English function words the opening of `text` has.
+
+    The words are the runs of `_WORD` in the lower-cased opening. They are
+    found with numpy over the code points, and only those of a function
+    word's length are cut out (the regular expression took 75 µs a document).
+    """
+    opening = text[:2500].lower()
+    points = code_points(opening)
+    if int(points.max(initial=0)) > 0xFFFF:  # beyond the table: the regular expression finds the words
+        words = _WORD.findall(opening)
+    else:
+        letter = np.zeros(len(points) + 2, dtype=np.bool_)
+        letter[1:-1] = _letters()[points]
+        bounds = np.flatnonzero(letter[1:] != letter[:-1])  # where runs of letters start and end
+        starts, ends = bounds[::2], bounds[1::2]
+        fits = (ends - starts >= _SHORTEST) & (ends - starts <= _LONGEST)
+        words = [opening[s:e] for s, e in zip(starts[fits].tolist(), ends[fits].tolist(), strict=True)]
     return sum(map(_GERMAN.__contains__, words)), sum(map(_ENGLISH.__contains__, words))
+
+
+@lru_cache(maxsize=1)
+def _letters() -> npt.NDArray[np.bool_]:
+    """Return which code points of the BMP `_WORD` takes for letters."""
+    plane = "".join(map(chr, range(0x10000)))
+    return code_points(re.sub(r"[^\W\d_]", "\0", plane)) != code_points(plane)  # NUL is no letter
 
 
 def language(*counts: tuple[int, int]) -> str:

@@ -93,6 +93,21 @@ TEXT = st.lists(st.one_of(st.sampled_from(["ß", "İ", "ﬁ", "e\u0301", "٣", "
                           st.characters(codec="utf-8")), max_size=80).map("".join)
 
 
+FUNCTION_WORDS = st.lists(st.one_of(st.sampled_from(["der", "DIE", "Und", "für", "ÜBER", "the", "The", "AND", "of", "ofß",
+                                                     "İn", "is2", "_in", "-", " ", "\n", "x", "𝔘", "in\u0307"]),
+                                    st.characters(codec="utf-8")), max_size=60).map("".join)
+
+
+@given(FUNCTION_WORDS)
+@example("x " * 1248 + "the and")  # the opening ends inside "the": "th" is no function word
+@example("𝔘 der the")  # beyond the table: the regular expression decides
+def test_function_words_are_the_letter_runs_of_the_lower_cased_opening(text: str) -> None:
+    from dedup.classify import _ENGLISH, _GERMAN, _WORD, function_words
+
+    words = _WORD.findall(text[:2500].lower())
+    assert function_words(text) == (sum(w in _GERMAN for w in words), sum(w in _ENGLISH for w in words))
+
+
 @given(st.lists(TEXT, max_size=6), st.integers(1, 6))
 @example(["Straße İstanbul ﬁnal", "", "eins zwei", "a b c d e f g h"], 2)
 @example(["𝔘𝔫𝔦𝔠𝔬𝔡𝔢 words", "plain words here"], 1)  # beyond the table: the regular expression decides
