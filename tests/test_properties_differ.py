@@ -92,7 +92,7 @@ def test_the_structure_pass_lookahead_only_skips_places_where_nothing_matches(te
 def test_line_breaks_made_spaces_before_the_structure_pass_change_neither_its_text_nor_its_map(text: str) -> None:
     """normalize() turns lone line breaks into spaces first; the structure pass makes the same of either text."""
     def structure_pass(t: str) -> tuple[str, list[int], list[int]]:
-        out, offsets = _rewrite(t, _STRUCTURE_PATTERN, _structure_replacement(t))
+        out, offsets = _rewrite(t, _STRUCTURE_PATTERN.finditer(t), _structure_replacement(t))
         ends = range(len(out) + 1)
         return out, [offsets.source(i) for i in ends], [offsets.source_end(i) for i in ends]
 
