@@ -272,7 +272,8 @@ def function_words(text: str) -> tuple[int, int]:
 def _letters() -> npt.NDArray[np.bool_]:
     """Return which code points of the BMP `_WORD` takes for letters."""
     plane = "".join(map(chr, range(0x10000)))
-    return code_points(re.sub(r"[^\W\d_]", "\0", plane)) != code_points(plane)  # NUL is no letter
+    letters: npt.NDArray[np.bool_] = code_points(re.sub(r"[^\W\d_]", "\0", plane)) != code_points(plane)
+    return letters  # NUL is no letter
 
 
 def language(*counts: tuple[int, int]) -> str:

@@ -116,7 +116,8 @@ def code_points(text: str) -> U32:
 def word_table() -> npt.NDArray[np.bool_]:
     """Return which code points of the Basic Multilingual Plane `\\w` matches, as the `re` module decides."""
     plane = "".join(map(chr, range(0x10000)))
-    return code_points(re.sub(r"\w", "\0", plane)) != code_points(plane)  # NUL is no word character
+    words: npt.NDArray[np.bool_] = code_points(re.sub(r"\w", "\0", plane)) != code_points(plane)
+    return words  # NUL is no word character
 
 
 def _word_hashes(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> U64:
