@@ -333,29 +333,36 @@ class _Evidence:
         self._text = text
         self._folded: str | None = None
         self._words: Counter[str] | None = None
+        self._spent = 0  # what the searches cost so far, in characters of counting every word
 
     def count(self, word: str) -> int:
         """Return how often `word` occurs in the document whole (never split at a line end).
 
         A whole word is a run of `_WORDS`, compared case-folded. Folding keeps
         the runs of a text that has none of `_FOLD_SPLITS`: then the word's
-        places in the folded text are found, which costs a few microseconds,
-        where counting all the runs cost about 90.
+        places in the folded text are found, which costs a few microseconds
+        where counting every word of a 2 KB text cost about 90. The searches
+        give way to that count once they have cost as much, so that a long
+        text with many line-end hyphens costs at most about twice the count.
         """
         if self._folded is None:
             self._folded = "" if _FOLD_SPLITS.search(self._text) else self._text.casefold()
-        if not self._folded:
+        if not self._folded or self._spent >= len(self._text):
             if self._words is None:
                 self._words = Counter(map(str.casefold, _WORDS.findall(self._text)))
             return self._words[word.casefold()]
         target = word.casefold()
         if _WORDS.fullmatch(target) is None:  # "a--b" is never one run
             return 0
-        text, found = self._folded, 0
+        text, found, places = self._folded, 0, 0
         at = text.find(target)
         while at >= 0:
+            places += 1
             found += not _run_goes_on(text, at - 1, -1) and not _run_goes_on(text, at + len(target), 1)
             at = text.find(target, at + 1)
+        # Measured on 880 KB: counting every word 87 ns a character, a search 0.55 ns a character of the
+        # text (1/160) and about 600 ns a place found (7 characters' worth).
+        self._spent += len(text) // 128 + 8 * places
         return found
 
 

@@ -92,3 +92,20 @@ def test_fold_splits_are_the_characters_whose_case_folding_moves_a_words_edges()
     ]
     assert "".join(derived) == "".join(_FOLD_SPLITS.findall("".join(map(chr, range(0xD800)))
                                                           + "".join(map(chr, range(0xE000, 0x110000)))))
+
+
+def test_the_evidence_of_a_long_text_counts_every_word_once_when_searching_costs_more() -> None:
+    # One search a line-end hyphen is cheap in a short text; in a long text with thousands of them it was
+    # quadratic (25 s for 1.5 MB and 20,000 hyphens), so the searches give way to one count of every word.
+    from collections import Counter
+
+    from dedup.normalize import _WORDS, _Evidence
+
+    words = [f"wort{n}" for n in range(400)]
+    text = " ".join(words * 5)
+    evidence = _Evidence(text)
+    counted = Counter(_WORDS.findall(text))
+    assert [evidence.count(w) for w in words[:3]] == [5, 5, 5]
+    assert evidence._words is None  # a few searches: nothing counted yet
+    assert [evidence.count(w.upper()) for w in words] == [counted[w] for w in words]
+    assert evidence._words is not None  # 400 searches of this text cost more than counting it once
