@@ -79,11 +79,10 @@ _TO_SUPERSCRIPT = str.maketrans("123456789", "¹²³⁴⁵⁶⁷⁸⁹")
 # A hyphen at the end is left to normalize's hyphenation evidence: TeX hyphenates paths.
 _URL_END = re.compile(r"(?:https?://|www\.|[\w.+-]+@|(?<!\S)/)(?:\S*[/._?=&#~%:@])?$")
 _URL_NEXT = re.compile(r"[\w\-.~%/?=&#@:+]*[/.=&?#_~%@][\w\-.~%/?=&#@:+]*[\w/]")
-# A mark in the last word of a line that `_may_end_in_url` can take: from the mark, the rest of the word,
-# blanks and a line break (whitespace as rsplit sees it); a slash must start the word or follow a colon.
-_REST_OF_LINE = r"\S*[^\S\n\r\v\f]*[\n\r\v\f]"
-_IN_LAST_WORD = {"/": re.compile(r"(?<![^\s:])" + _REST_OF_LINE), "@": re.compile(_REST_OF_LINE)}
-_IN_LAST_WORD["www."] = _IN_LAST_WORD["@"]
+# The rest of a word from a position, and what must follow a line's last word: blanks and a line break
+# (whitespace as rsplit sees it). Two matches, neither of which can backtrack far.
+_REST_OF_WORD = re.compile(r"\S*")
+_LAST_IN_LINE = re.compile(r"[^\S\n\r\v\f]*[\n\r\v\f]")
 _SENTENCE_END = re.compile(r"[.!?:][\"'”“»«)]*$")
 _HYPHENATED_END = re.compile(r"[^\W\d_]-$")
 
@@ -116,25 +115,29 @@ def _maybe_broken_url(text: str) -> bool:
 
     The test `_gap` makes between two lines of a text without pages (they
     follow each other, no blank line between), made only on the lines whose
-    last word may end in a URL, an address or a path (`_IN_LAST_WORD`, one
-    call a mark: a path or an address inside a line costs no more).
+    last word holds a slash, an at sign or "www.": a word with a mark inside
+    a line is passed over whole, however many marks it has.
     """
-    for mark, in_last_word in _IN_LAST_WORD.items():
+    for mark in ("/", "@", "www."):
         at = text.find(mark)
+        floor = 0  # a line starts here, at or before the mark: the line breaks are looked for after it
         while at >= 0:
-            if in_last_word.match(text, at) is None:
-                at = text.find(mark, at + 1)
+            word_end = _REST_OF_WORD.match(text, at).end()  # type: ignore[union-attr]  # \S* always matches
+            if _LAST_IN_LINE.match(text, word_end) is None:
+                at = text.find(mark, word_end)
                 continue
             end = _TERMINATOR.search(text, at + len(mark))
             if end is None:
                 break  # the last line: nothing follows it
-            start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at), text.rfind("\v", 0, at)) + 1
+            start = max(floor - 1, text.rfind("\n", floor, at), text.rfind("\r", floor, at),
+                        text.rfind("\v", floor, at)) + 1
             line = text[start : end.start()]
             following = _TERMINATOR.search(text, end.end())
             after = text[end.end() : following.start() if following else len(text)]
             if _may_end_in_url(line) and _URL_END.search(line.rstrip()) and _URL_NEXT.match(after.lstrip()):
                 return True
-            at = text.find(mark, end.end())
+            floor = end.end()
+            at = text.find(mark, floor)
     return False
 
 
