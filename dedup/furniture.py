@@ -227,6 +227,8 @@ def _counts_pages(text: str, page: int, page_lines: int) -> bool:
     number = match.group("n").lower()
     if number.isdigit():
         return int(number) == page + 1
+    if not set(number) <= _ROMAN.keys():  # "İ" matches [ivxl] when case is ignored, and lowers to "i" and a dot
+        return False
     values = [_ROMAN[c] for c in number]
     value = sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True))
     return value == page + 1

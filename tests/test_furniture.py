@@ -243,3 +243,10 @@ def test_cli_normalize_shows_what_it_removed(tmp_path: Path) -> None:
     assert rows and all(" page-number: 'Seite " in r or " running-header: 'Innovators" in r or
                         "page-break" in r for r in rows)  # fmt: skip
     assert rows[0].startswith("1:1 running-header")
+
+
+@pytest.mark.parametrize("numeral", ["İ", "ı", "İİ"])
+def test_a_letter_that_only_looks_like_a_roman_numeral_is_kept_not_counted(numeral: str) -> None:
+    # "İ" matches [ivxl] when case is ignored and lowers to "i" and a combining dot: counting it as a
+    # numeral raised a KeyError, and the scan of the whole folder stopped with an internal error.
+    assert normalize_text(f"a\nb\nc\n{numeral}\f") == f"a b c {numeral}"
