@@ -367,15 +367,19 @@ class _Evidence:
         target = word.casefold()
         if _WORDS.fullmatch(target) is None:  # "a--b" is never one run
             return 0
+        # Measured on 880 KB: counting every word 87 ns a character, a search 0.55 ns a character of the
+        # text (1/160) and about 600 ns a place found (7 characters' worth).
         text, found, places = self._folded, 0, 0
+        self._spent += len(text) // 128
         at = text.find(target)
         while at >= 0:
             places += 1
+            if self._spent + 8 * places > len(self._text):  # "a" in "aaaa…": counting is cheaper now
+                self._spent = len(self._text)
+                return self.count(word)
             found += not _run_goes_on(text, at - 1, -1) and not _run_goes_on(text, at + len(target), 1)
             at = text.find(target, at + 1)
-        # Measured on 880 KB: counting every word 87 ns a character, a search 0.55 ns a character of the
-        # text (1/160) and about 600 ns a place found (7 characters' worth).
-        self._spent += len(text) // 128 + 8 * places
+        self._spent += 8 * places
         return found
 
 
