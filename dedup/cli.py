@@ -121,16 +121,22 @@ def _index_lines(summary: Any) -> Iterator[str]:
             yield f"  … and {len(changes) - _LISTED} more {kind} (all in --format json)"
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log lines name files, whose names are untrusted: their control characters are shown as escapes."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dedup")
 @click.option("-v", "--verbose", count=True, help="Log what each stage does (on stderr).")
 def cli(verbose: int) -> None:
     """Find near-duplicate documents and show precisely what differs between the versions."""
-    logging.basicConfig(
-        level=logging.WARNING - 10 * min(verbose, 2),
-        format="dedup: %(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_PrintableFormatter("dedup: %(levelname)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), handlers=[handler])
+
 
 
 @cli.command()

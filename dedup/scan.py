@@ -191,11 +191,15 @@ def sign_batch(batch: Sequence[sources.Candidate], options: ScanOptions,
     waiting: list[tuple[int, sources.Document, str]] = []  # its place in `out`, the document, its words
     size = 0
     for candidate in batch:
-        read = reader(candidate, options)
-        if isinstance(read, sources.Skipped):
-            out.append(read)
+        try:
+            read = reader(candidate, options)
+            if isinstance(read, sources.Skipped):
+                out.append(read)
+                continue
+            words = words_text(read.text)
+        except Exception as err:  # a fault of dedup's own on this file: the file is reported, the scan goes on
+            out.append(_failed(candidate.path, err))
             continue
-        words = words_text(read.text)
         waiting.append((len(out), replace(read, text=""), words))
         out.append(None)
         size += len(words)
@@ -261,12 +265,21 @@ def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed
 
 
 def compare_group(paths: Sequence[str], options: ScanOptions, reader: Reader = sources.read) -> list[str]:
-    """Read a group's files again and return each member's discrepancies against the first (the reference), packed."""
-    versions = [_version(path, options, reader) for path in paths]
-    reference = versions[0]
-    if reference is None:
+    """Read a group's files again and return each member's discrepancies against the first (the reference), packed.
+
+    A member whose file changed since it was signed, or a group dedup fails
+    to compare (a bug), is said so on stderr and shows no discrepancies.
+    """
+    try:
+        versions = [_version(path, options, reader) for path in paths]
+        reference = versions[0]
+        if reference is None:
+            return [differ.pack(()) for _ in paths]
+        return [differ.pack(() if n == 0 or v is None else differ.compare(reference, v))
+                for n, v in enumerate(versions)]
+    except Exception as err:  # a fault of dedup's own: the scan goes on
+        log.warning("the discrepancies in the group of %s are not shown: %s", paths[0], _failed(paths[0], err).detail)
         return [differ.pack(()) for _ in paths]
-    return [differ.pack(() if n == 0 or v is None else differ.compare(reference, v)) for n, v in enumerate(versions)]
 
 
 def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | None:
@@ -278,6 +291,17 @@ def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version 
         log.warning("%s changed during the scan (%s); its discrepancies are not shown", path, read.detail)
         return None
     return differ.Version.of(read.path, read.text)
+
+
+def _failed(path: str, err: Exception) -> sources.Skipped:
+    """Report a file dedup itself failed on (a bug), so that one file does not stop the scan of all the others.
+
+    With DEDUP_DEBUG set, the error is raised instead, with its traceback.
+    """
+    if os.environ.get("DEDUP_DEBUG"):
+        raise err
+    detail = f"dedup failed ({type(err).__name__}: {err}); please report it as a bug"
+    return sources.Skipped(path, "internal-error", detail)
 
 
 # -- the local engine -------------------------------------------------------------

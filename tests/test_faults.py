@@ -1,0 +1,91 @@
+"""A fault of dedup's own on one file (a bug) costs that file, not the scan of all the others.
+
+The faults are real ones, made by a reader (the extension point an engine
+brings, `scan.Reader`) that hands the pipeline a document whose text is
+bytes: the normalizer then raises its own TypeError, as a bug would.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dedup import differ, sources
+from dedup.options import ScanOptions
+from dedup.scan import Reader, Signed, compare_group, sign_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT = ("The committee met on Tuesday in Darmstadt to discuss the budget for the coming year, and the chair "
+        "thanked the members for their work on the report that was published last week. ") * 4
+
+
+def reader_failing_on(bad: str) -> Reader:
+    """Read files as `sources.read` does, but hand over the text of `bad` as bytes."""
+
+    def read(candidate: sources.Candidate, options: ScanOptions) -> sources.Document | sources.Skipped:
+        found = sources.read(candidate, options)
+        if candidate.path == bad and isinstance(found, sources.Document):
+            return sources.Document(found.path, found.text.encode(), found.encoding, found.kind)  # type: ignore[arg-type]
+        return found
+
+    return read
+
+
+def folder(tmp_path: Path) -> list[str]:
+    paths = []
+    for name, text in [("a.txt", TEXT), ("b.txt", TEXT.replace("Tuesday", "Monday")), ("c.txt", TEXT + "Thanks.")]:
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    return paths
+
+
+def test_a_file_dedup_fails_on_is_skipped_with_its_reason_and_the_others_are_signed(tmp_path: Path) -> None:
+    a, b, c = folder(tmp_path)
+    out = sign_batch([sources.Candidate(p, "text") for p in (a, b, c)], ScanOptions(), reader_failing_on(b))
+    assert [type(item) for item in out] == [Signed, sources.Skipped, Signed]
+    assert [item.path for item in out] == [a, b, c]
+    skipped = out[1]
+    assert isinstance(skipped, sources.Skipped) and skipped.reason == "internal-error"
+    assert "TypeError" in skipped.detail and "report it as a bug" in skipped.detail
+
+
+def test_a_group_dedup_fails_to_compare_shows_no_discrepancies_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b, c = folder(tmp_path)
+    options = ScanOptions()
+    working = [differ.packed_fields(p) for p in compare_group([a, b, c], options)]
+    assert working[0] == [] and working[1], "the members' discrepancies are found when nothing fails"
+    with caplog.at_level(logging.WARNING, logger="dedup.scan"):
+        failed = compare_group([a, b, c], options, reader_failing_on(b))
+    assert [differ.packed_fields(p) for p in failed] == [[], [], []]
+    assert f"the discrepancies in the group of {a} are not shown" in caplog.text and "TypeError" in caplog.text
+
+
+def test_dedup_debug_raises_the_fault_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, b, c = folder(tmp_path)
+    monkeypatch.setenv("DEDUP_DEBUG", "1")
+    with pytest.raises(TypeError):
+        sign_batch([sources.Candidate(b, "text")], ScanOptions(), reader_failing_on(b))
+
+
+def test_log_lines_show_untrusted_paths_literally(tmp_path: Path) -> None:
+    """A warning naming a path (here the index's) shows its control characters as escapes."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text(TEXT)
+    index = str(tmp_path / "in\x1b[31mdex\x07.db")
+    command = [sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "-q", "--format", "json"]
+    first = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode == 0, first.stderr
+    again = subprocess.run([*command, "--num-perm", "64", "--rebuild"], capture_output=True, text=True, cwd=ROOT,
+                           env=os.environ | {"NO_COLOR": "1"})
+    assert again.returncode == 0, again.stderr
+    assert "rebuilding the index at" in again.stderr
+    assert "\x1b" not in again.stderr and "\x07" not in again.stderr
+    assert "in\\x1b[31mdex\\x07.db" in again.stderr
