@@ -72,7 +72,9 @@ _DIGITS = re.compile(r"\d+")
 _DOT_LEADER = re.compile(r"[ \t]*(?:(?:\.[ \t]?){4,}|…{2,})[ \t]*\d*[ \t]*$")
 _BULLETS = "•◦▪▫‣●○■□►▸➢➤✓✔·∙⁃"
 _BULLET = re.compile(rf"^[ \t]*[{_BULLETS}][ \t]*")
-_FOOTNOTE_BODY = re.compile(r"^(\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹]+)[ \t]?(?=[^\W\d_])")
+# A footnote's number has at most three digits, superscript ones too: a superscript digit is a letter to
+# [^\W\d_], so a longer run is refused by the lookahead (a run of 4,301 stopped int()).
+_FOOTNOTE_BODY = re.compile(r"^(\d{1,3}|[¹²³⁴⁵⁶⁷⁸⁹]{1,3}(?![¹²³⁴⁵⁶⁷⁸⁹]))[ \t]?(?=[^\W\d_])")
 _SUPERSCRIPT = str.maketrans("¹²³⁴⁵⁶⁷⁸⁹", "123456789")
 _TO_SUPERSCRIPT = str.maketrans("123456789", "¹²³⁴⁵⁶⁷⁸⁹")
 # The end of a line inside a URL, e-mail address or path, and what may continue it.
