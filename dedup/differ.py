@@ -293,6 +293,16 @@ def pack(found: Iterable[Discrepancy]) -> str:
                       ensure_ascii=True, separators=(",", ":"))
 
 
+def not_compared(reason: str) -> str:
+    """Return the packed form of a member that was not compared: a JSON string saying why, in place of the list."""
+    return json.dumps(reason, ensure_ascii=True)
+
+
+def not_compared_reason(text: str) -> str | None:
+    """Return why a packed member was not compared (`not_compared`), or None when `text` holds its discrepancies."""
+    return json.loads(text) if text.startswith('"') else None
+
+
 def packed_fields(text: str) -> list[list[Any]]:
     """Return the fields of each discrepancy `pack` wrote."""
     try:

@@ -113,7 +113,7 @@ def member(m: Member, is_reference: bool) -> Json:
         found = [packed_discrepancy(fields, m.reference, m.path) for fields in m.packed()]
     else:
         found = [discrepancy(d) for d in m.discrepancies]
-    return {
+    out = {
         "path": m.path,
         "is_reference": is_reference,
         "similarity": round(m.similarity, 4),
@@ -124,6 +124,9 @@ def member(m: Member, is_reference: bool) -> Json:
         "summary": dict(sorted(Counter(_categories(m)).items())),
         "discrepancies": found,
     }
+    if m.not_compared is not None:
+        out["not_compared"] = m.not_compared
+    return out
 
 
 def _categories(m: Member) -> Iterator[str]:

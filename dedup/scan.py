@@ -89,6 +89,7 @@ class Member:
     similarity: float
     containment: float
     discrepancies: tuple[differ.Discrepancy, ...]
+    not_compared: str | None = None  # why it has no discrepancies though it was not compared (None: it was)
 
 
 class PackedMember(Member):
@@ -117,15 +118,21 @@ class PackedMember(Member):
             object.__setattr__(self, "_decoded", decoded)
         return decoded
 
+    @property  # Member's field: from the packed text
+    def not_compared(self) -> str | None:
+        text = self.__dict__["_text"]
+        if text is None:
+            return "not computed yet: another scan is changing its group"
+        return differ.not_compared_reason(text)
+
     def packed(self) -> list[list[Any]]:
-        """Return the discrepancies as a list of fields each (`differ.packed_fields`)."""
+        """Return the discrepancies as a list of fields each (`differ.packed_fields`); none when not compared."""
         fields: list[list[Any]] | None = self.__dict__["_fields"]
         if fields is None:
-            text = self.__dict__["_text"]
-            if text is None:
-                log.warning("the discrepancies of %s are not computed yet (another scan is changing its group)",
-                            self.path)
-            fields = differ.packed_fields(text) if text is not None else []
+            reason = self.not_compared
+            if reason is not None:
+                log.warning("the discrepancies of %s are not shown: %s", self.path, reason)
+            fields = [] if reason is not None else differ.packed_fields(self.__dict__["_text"])
             object.__setattr__(self, "_fields", fields)
         return fields
 
@@ -267,29 +274,31 @@ def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed
 def compare_group(paths: Sequence[str], options: ScanOptions, reader: Reader = sources.read) -> list[str]:
     """Read a group's files again and return each member's discrepancies against the first (the reference), packed.
 
-    A member whose file changed since it was signed, or a group dedup fails
-    to compare (a bug), is said so on stderr and shows no discrepancies.
+    A member that cannot be compared is packed with the reason (`differ.not_compared`):
+    its file, or the reference's, changed since it was signed, or dedup failed on the group (a bug).
     """
     try:
         versions = [_version(path, options, reader) for path in paths]
         reference = versions[0]
-        if reference is None:
-            return [differ.pack(()) for _ in paths]
-        return [differ.pack(() if n == 0 or v is None else differ.compare(reference, v))
-                for n, v in enumerate(versions)]
+        if isinstance(reference, str):
+            return [differ.pack(()), *(differ.not_compared(f"the reference {reference}") for _ in paths[1:])]
+        return [differ.pack(()) if n == 0 else differ.not_compared(v) if isinstance(v, str)
+                else differ.pack(differ.compare(reference, v)) for n, v in enumerate(versions)]
     except Exception as err:  # a fault of dedup's own: the scan goes on
-        log.warning("the discrepancies in the group of %s are not shown: %s", paths[0], _failed(paths[0], err).detail)
-        return [differ.pack(()) for _ in paths]
+        reason = _failed(paths[0], err).detail
+        log.warning("the discrepancies in the group of %s are not shown: %s", paths[0], reason)
+        return [differ.pack(()), *(differ.not_compared(reason) for _ in paths[1:])]
 
 
-def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | None:
+def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | str:
+    """Read a member again, or say why it cannot be compared (its file changed since it was signed)."""
     kind = sources.TEXT_KINDS.get(os.path.splitext(path)[1].lower()) or sources.EXTRACTED_KINDS.get(
         os.path.splitext(path)[1].lower(), "text"
     )
     read = reader(sources.Candidate(path, kind), options)
     if isinstance(read, sources.Skipped):
         log.warning("%s changed during the scan (%s); its discrepancies are not shown", path, read.detail)
-        return None
+        return f"changed during the scan ({read.reason}: {read.detail})"
     return differ.Version.of(read.path, read.text)
 
 

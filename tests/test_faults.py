@@ -7,17 +7,23 @@ bytes: the normalizer then raises its own TypeError, as a bug would.
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dedup import differ, sources
 from dedup.options import ScanOptions
-from dedup.scan import Reader, Signed, compare_group, sign_batch
+from dedup.index import Bands
+from dedup.render import Format, RenderOptions, render_scan
+from dedup.scan import Group, PackedMember, Reader, ScanResult, Signed, compare_group, sign_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = ("The committee met on Tuesday in Darmstadt to discuss the budget for the coming year, and the chair "
@@ -54,17 +60,48 @@ def test_a_file_dedup_fails_on_is_skipped_with_its_reason_and_the_others_are_sig
     assert "TypeError" in skipped.detail and "report it as a bug" in skipped.detail
 
 
-def test_a_group_dedup_fails_to_compare_shows_no_discrepancies_and_says_so(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_group_dedup_fails_to_compare_shows_no_discrepancies_and_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, validate: Callable[[Any], None]
 ) -> None:
     a, b, c = folder(tmp_path)
     options = ScanOptions()
-    working = [differ.packed_fields(p) for p in compare_group([a, b, c], options)]
-    assert working[0] == [] and working[1], "the members' discrepancies are found when nothing fails"
+    working = compare_group([a, b, c], options)
+    assert [differ.not_compared_reason(p) for p in working] == [None, None, None]
+    assert differ.packed_fields(working[1]), "the members' discrepancies are found when nothing fails"
     with caplog.at_level(logging.WARNING, logger="dedup.scan"):
         failed = compare_group([a, b, c], options, reader_failing_on(b))
-    assert [differ.packed_fields(p) for p in failed] == [[], [], []]
     assert f"the discrepancies in the group of {a} are not shown" in caplog.text and "TypeError" in caplog.text
+    assert failed[0] == differ.pack(())
+    reasons = [differ.not_compared_reason(p) for p in failed[1:]]
+    assert all(r is not None and "TypeError" in r and "report it as a bug" in r for r in reasons)
+
+    members = tuple(PackedMember(p, "utf-8", "text", 100, 1.0, 1.0, text, a) for p, text in zip([a, b, c], failed))
+    result = ScanResult(ScanOptions(), Bands(42, 3, 0.996), (Group(1, members),), (), (), 2, 2)
+    report = json.loads(_rendered(result, Format.JSON))
+    validate(report)
+    shown = report["groups"][0]["documents"]
+    assert "not_compared" not in shown[0] and [d["not_compared"] for d in shown[1:]] == reasons
+    assert all(d["discrepancies"] == [] and d["summary"] == {} for d in shown)
+    text = _rendered(result, Format.TEXT)
+    assert text.count("not compared: dedup failed (TypeError") == 2 and "no discrepancies" not in text
+
+
+def test_a_member_whose_file_changed_during_the_scan_is_not_compared(tmp_path: Path) -> None:
+    a, b, c = folder(tmp_path)
+    os.unlink(b)  # gone since it was signed
+    found = compare_group([a, b, c], ScanOptions())
+    reason = differ.not_compared_reason(found[1])
+    assert reason is not None and reason.startswith("changed during the scan (vanished")
+    assert differ.not_compared_reason(found[2]) is None and differ.packed_fields(found[2])
+    os.unlink(a)  # the reference too: nothing can be compared with it
+    found = compare_group([a, c], ScanOptions())
+    assert (differ.not_compared_reason(found[1]) or "").startswith("the reference changed during the scan")
+
+
+def _rendered(result: ScanResult, fmt: Format) -> str:
+    out = io.StringIO()
+    render_scan(result, fmt, out, RenderOptions(width=200))
+    return out.getvalue()
 
 
 def test_dedup_debug_raises_the_fault_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -81,6 +81,9 @@ def _member(member: Member, reference: str, out: Console, options: RenderOptions
     head.append(printable(member.path), style="cyan")
     head.append(f"  similarity {member.similarity:.2f}, containment {member.containment:.2f}", style="dim")
     out.print(head)
+    if member.not_compared is not None:
+        out.print(Text(f"    not compared: {printable(member.not_compared)}", style="bold yellow"))
+        return
     _discrepancies(member.discrepancies, out, options, indent="    ")
 
 
