@@ -214,18 +214,11 @@ def diff(a: str, b: str, fmt: str, color: str, show_all: bool, side_by_side: boo
               help="After the text, list the layout artifacts taken out (headers, page numbers...) and why.")
 def normalize(file: str, show_removed: bool) -> None:
     """Print what the normalizer makes of FILE (layout artifacts taken out)."""
-    from dedup.errors import SourceError
     from dedup.normalize import locate
     from dedup.normalize import normalize as run_normalize
-    from dedup.sources import Candidate, Document, discover, read
+    from dedup.sources import read_named
 
-    options = ScanOptions()
-    found = list(discover([file], options))
-    item = found[0] if found else None
-    if isinstance(item, Candidate):
-        item = read(item, options)
-    if not isinstance(item, Document):
-        raise SourceError(f"cannot read {file}: {item.detail if item else 'nothing to read'}")
+    item = read_named(file, ScanOptions())
     result = run_normalize(item.text)
     click.echo(result.text)
     if show_removed:

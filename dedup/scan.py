@@ -25,7 +25,6 @@ from typing import Any, BinaryIO, NamedTuple, Protocol, TypeVar
 import numpy as np
 
 from dedup import collecting, differ, fingerprint, groups, index, sources
-from dedup.errors import SourceError
 from dedup.normalize import words_text
 from dedup.options import ScanOptions
 
@@ -495,17 +494,7 @@ def diff_files(path_a: str, path_b: str, options: ScanOptions | None = None) -> 
         SourceError: a file does not exist or cannot be read as a document.
     """
     options = options or ScanOptions()
-    versions = []
-    for path in (path_a, path_b):
-        found = list(sources.discover([path], options))
-        item = found[0] if found else None
-        if isinstance(item, sources.Candidate):
-            item = sources.read(item, options)
-        if not isinstance(item, sources.Document):
-            reason = item.detail if item is not None else "nothing to read"
-            raise SourceError(f"cannot read {path}: {reason}")
-        versions.append(differ.Version.of(item.path, item.text))
-    a, b = versions
+    a, b = (differ.Version.of(d.path, d.text) for d in (sources.read_named(p, options) for p in (path_a, path_b)))
     sa = fingerprint.shingle_hashes(fingerprint.tokens(a.normalized.text), options.shingle_size)
     sb = fingerprint.shingle_hashes(fingerprint.tokens(b.normalized.text), options.shingle_size)
     return differ.Comparison(a.path, b.path, fingerprint.jaccard(sa, sb), tuple(differ.compare(a, b)))

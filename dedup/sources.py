@@ -84,6 +84,21 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
             yield _classify(given, PurePath(given).name, options)
 
 
+def read_named(path: str, options: ScanOptions) -> Document:
+    """Read the one file a user named (`dedup diff`, `dedup normalize`).
+
+    Raises:
+        SourceError: it does not exist, is a folder, or cannot be read as a document (the skip's detail says why).
+    """
+    if os.path.isdir(path):
+        raise SourceError(f"{path} is a folder: give a file")
+    (found,) = discover([path], options)
+    document = read(found, options) if isinstance(found, Candidate) else found
+    if isinstance(document, Skipped):
+        raise SourceError(f"cannot read {path}: {document.detail}")
+    return document
+
+
 def _walk(root: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
     """Walk a folder as `os.walk` would, top-down, folders and files each in name order.
 

@@ -93,6 +93,8 @@ def test_fail_on_duplicates_sets_exit_status(run: Run, tmp_path: Path) -> None:
         (["scan", "samples", "--threshold", "1.5"], "Invalid value for '--threshold'"),
         (["scan", "samples", "--format", "xml"], "Invalid value for '--format'"),
         (["diff", "samples/README.md", "nope.txt"], "dedup: error: no such file or folder: nope.txt"),
+        (["diff", "samples/unique", "samples/README.md"], "dedup: error: samples/unique is a folder: give a file"),
+        (["normalize", "samples"], "dedup: error: samples is a folder: give a file"),
     ],
 )
 def test_errors_are_one_clear_line_and_exit_2(args: list[str], message: str) -> None:
