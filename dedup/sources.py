@@ -11,7 +11,7 @@ import os
 import re
 import stat
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from dedup.errors import SourceError
@@ -85,13 +85,14 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
 
 
 def read_named(path: str, options: ScanOptions) -> Document:
-    """Read the one file a user named (`dedup diff`, `dedup normalize`).
+    """Read the one file a user named (`dedup diff`, `dedup normalize`); a symbolic link is followed, as cat would.
 
     Raises:
         SourceError: it does not exist, is a folder, or cannot be read as a document (the skip's detail says why).
     """
     if os.path.isdir(path):
         raise SourceError(f"{path} is a folder: give a file")
+    options = replace(options, follow_symlinks=True)  # named by the user; neither command has the option
     (found,) = discover([path], options)
     document = read(found, options) if isinstance(found, Candidate) else found
     if isinstance(document, Skipped):

@@ -104,6 +104,18 @@ def test_errors_are_one_clear_line_and_exit_2(args: list[str], message: str) -> 
     assert message in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_diff_and_normalize_follow_a_symbolic_link_they_are_given(run: Run, tmp_path: Path) -> None:
+    """As cat or diff would: neither command has --follow-symlinks, and the user named the link."""
+    target = write(tmp_path, "a.txt", "The committee met on Tuesday in Darmstadt.\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    compared = run("diff", str(link), str(target), "--format", "json")
+    assert compared.exit_code == 0, compared.stderr
+    assert json.loads(compared.stdout)["discrepancies"] == []
+    normalized = run("normalize", str(link))
+    assert normalized.exit_code == 0 and "Darmstadt" in normalized.stdout
+
+
 def test_output_file_is_written_whole_and_no_temporary_file_is_left(run: Run, in_root: None, tmp_path: Path) -> None:
     target = tmp_path / "report.json"
     target.write_text("old")
