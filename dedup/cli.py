@@ -22,6 +22,8 @@ from dedup.errors import DedupError, ReportError
 from dedup.options import DEFAULT_MAX_BYTES, ScanOptions
 from dedup.printable import printable
 
+log = logging.getLogger(__name__)
+
 F = TypeVar("F", bound=Callable[..., Any])
 PROGRESS_MIN_FILES = 200
 
@@ -122,10 +124,13 @@ def _index_lines(summary: Any) -> Iterator[str]:
 
 
 class _PrintableFormatter(logging.Formatter):
-    """Log lines name files, whose names are untrusted: their control characters are shown as escapes."""
+    """Log lines name files, whose names are untrusted: their control characters are shown as escapes.
+
+    Line by line, so that a traceback (-vv) keeps its lines.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        return printable(super().format(record))
+        return "\n".join(map(printable, super().format(record).split("\n")))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -322,6 +327,11 @@ def _write_scan(result: Any, fmt: str, color: str, show_all: bool, side_by_side:
 
     with _report_stream(output) as out:
         render_scan(result, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
+    missed = [(g.reference, m) for g in result.groups for m in g.members[1:] if m.not_compared is not None]
+    for reference, member in missed[:_LISTED]:
+        log.warning("%s was not compared with %s: %s", member.path, reference.path, member.not_compared)
+    if len(missed) > _LISTED:
+        log.warning("… and %d more members not compared (not_compared in --format json)", len(missed) - _LISTED)
 
 
 def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO) -> Any:

@@ -128,10 +128,7 @@ class PackedMember(Member):
         """Return the discrepancies as a list of fields each (`differ.packed_fields`); none when not compared."""
         fields: list[list[Any]] | None = self.__dict__["_fields"]
         if fields is None:
-            reason = self.not_compared
-            if reason is not None:
-                log.warning("the discrepancies of %s are not shown: %s", self.path, reason)
-            fields = [] if reason is not None else differ.packed_fields(self.__dict__["_text"])
+            fields = [] if self.not_compared is not None else differ.packed_fields(self.__dict__["_text"])
             object.__setattr__(self, "_fields", fields)
         return fields
 
@@ -260,12 +257,24 @@ def sign_packed(batch: Sequence[sources.Candidate], options: ScanOptions) -> Sig
 
 def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed | sources.Skipped | None],
           options: ScanOptions, bands: index.Bands) -> None:
-    """Fingerprint the waiting documents and put each one's `Signed` in its place in `out`."""
+    """Fingerprint the waiting documents and put each one's `Signed` in its place in `out`.
+
+    If dedup fails on the batch, each document is fingerprinted alone, and the
+    one it fails on is reported (`_failed`).
+    """
     if not waiting:
         return
-    found = fingerprint.fingerprints([words for _, _, words in waiting], options.shingle_size, options.num_perm,
-                                     options.seed)
-    keys = index.band_keys(np.stack([f.signature for f in found]), bands)
+    try:
+        found = fingerprint.fingerprints([words for _, _, words in waiting], options.shingle_size,
+                                         options.num_perm, options.seed)
+        keys = index.band_keys(np.stack([f.signature for f in found]), bands)
+    except Exception as err:  # a fault of dedup's own
+        if len(waiting) > 1:
+            for one in waiting:
+                _sign([one], out, options, bands)
+        else:
+            out[waiting[0][0]] = _failed(waiting[0][1].path, err)
+        return
     for (place, doc, _), f, k in zip(waiting, found, keys, strict=True):
         out[place] = Signed(doc.path, doc.encoding, doc.kind, f.tokens, k, f.shingles, f.signature)
 
@@ -273,43 +282,51 @@ def _sign(waiting: Sequence[tuple[int, sources.Document, str]], out: list[Signed
 def compare_group(paths: Sequence[str], options: ScanOptions, reader: Reader = sources.read) -> list[str]:
     """Read a group's files again and return each member's discrepancies against the first (the reference), packed.
 
-    A member that cannot be compared is packed with the reason (`differ.not_compared`):
-    its file, or the reference's, changed since it was signed, or dedup failed on the group (a bug).
+    A member that cannot be compared is packed with the reason instead (`differ.not_compared`): its file, or
+    the reference's, cannot be read again, or dedup failed on it (a bug). The scanning process says so.
     """
+    reference = _version(paths[0], options, reader)
+    if isinstance(reference, str):
+        return [differ.pack(()), *(differ.not_compared(f"the reference: {reference}") for _ in paths[1:])]
+    return [differ.pack(()), *(_compared(reference, path, options, reader) for path in paths[1:])]
+
+
+def _compared(reference: differ.Version, path: str, options: ScanOptions, reader: Reader) -> str:
+    version = _version(path, options, reader)
+    if isinstance(version, str):
+        return differ.not_compared(version)
     try:
-        versions = [_version(path, options, reader) for path in paths]
-        reference = versions[0]
-        if isinstance(reference, str):
-            return [differ.pack(()), *(differ.not_compared(f"the reference {reference}") for _ in paths[1:])]
-        return [differ.pack(()) if n == 0 else differ.not_compared(v) if isinstance(v, str)
-                else differ.pack(differ.compare(reference, v)) for n, v in enumerate(versions)]
-    except Exception as err:  # a fault of dedup's own: the scan goes on
-        reason = _failed(paths[0], err).detail
-        log.warning("the discrepancies in the group of %s are not shown: %s", paths[0], reason)
-        return [differ.pack(()), *(differ.not_compared(reason) for _ in paths[1:])]
+        return differ.pack(differ.compare(reference, version))
+    except Exception as err:  # a fault of dedup's own on this pair
+        return differ.not_compared(_failed(path, err).detail)
 
 
 def _version(path: str, options: ScanOptions, reader: Reader) -> differ.Version | str:
-    """Read a member again, or say why it cannot be compared (its file changed since it was signed)."""
+    """Read a member again, or say why it cannot be compared."""
     kind = sources.TEXT_KINDS.get(os.path.splitext(path)[1].lower()) or sources.EXTRACTED_KINDS.get(
         os.path.splitext(path)[1].lower(), "text"
     )
-    read = reader(sources.Candidate(path, kind), options)
-    if isinstance(read, sources.Skipped):
-        log.warning("%s changed during the scan (%s); its discrepancies are not shown", path, read.detail)
-        return f"changed during the scan ({read.reason}: {read.detail})"
-    return differ.Version.of(read.path, read.text)
+    try:
+        read = reader(sources.Candidate(path, kind), options)
+        if isinstance(read, sources.Skipped):
+            return f"its file could not be read again ({read.reason}: {read.detail})"
+        return differ.Version.of(read.path, read.text)
+    except Exception as err:  # a fault of dedup's own on this file
+        return _failed(path, err).detail
 
 
 def _failed(path: str, err: Exception) -> sources.Skipped:
     """Report a file dedup itself failed on (a bug), so that one file does not stop the scan of all the others.
 
-    With DEDUP_DEBUG set, the error is raised instead, with its traceback.
+    Running out of memory on it is no bug: the file is too large. With
+    DEDUP_DEBUG set, the error is raised instead, with its traceback.
     """
     if os.environ.get("DEDUP_DEBUG"):
         raise err
-    detail = f"dedup failed ({type(err).__name__}: {err}); please report it as a bug"
-    return sources.Skipped(path, "internal-error", detail)
+    if isinstance(err, MemoryError):
+        return sources.Skipped(path, "too-large", "dedup ran out of memory on it")
+    message = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+    return sources.Skipped(path, "internal-error", f"dedup failed ({message}); please report it as a bug")
 
 
 # -- the local engine -------------------------------------------------------------

@@ -586,3 +586,33 @@ def _result(group: Any) -> Any:
     from dedup.scan import ScanResult
 
     return ScanResult(ScanOptions(), Bands(42, 3, 0.99), (group,), (), (), 0, 0)
+
+
+def test_a_member_whose_reference_is_gone_is_not_compared_and_not_retried_each_scan(run: Run, tmp_path: Path) -> None:
+    """The index still holds a reference whose file went away, outside the folder scanned now.
+
+    The new member joins its group, but cannot be compared with it: the report
+    says so (`not_compared`), and so does stderr. The reason stays cached, so a
+    rescan with nothing changed does not compare the group again.
+    """
+    index = str(tmp_path / "index.db")
+    original = prose(7, 120)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "x.txt").write_text(original)
+    scan(run, str(tmp_path / "a"), "--index", index)
+    (tmp_path / "a" / "x.txt").unlink()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "y.txt").write_text(" ".join(original.split()[:110]) + "\n")
+    done = subprocess.run([sys.executable, "-m", "dedup", "scan", str(tmp_path / "b"), "--index", index,
+                           "--format", "json", "-q"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    (group,) = json.loads(done.stdout)["groups"]
+    reference, member = group["documents"]
+    assert reference["path"].endswith("x.txt") and "not_compared" not in reference
+    assert member["not_compared"].startswith("the reference: its file could not be read again (vanished")
+    assert member["discrepancies"] == []
+    assert f"{tmp_path / 'b' / 'y.txt'} was not compared with" in done.stderr
+    again = scan(run, str(tmp_path / "b"), "--index", index)
+    assert again["groups"] == [] and again["index"]["groups_changed"] == []
+    (kept,) = report(run, index)["groups"]
+    assert kept["documents"][1]["not_compared"] == member["not_compared"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup import differ, fingerprint, index
+from dedup import fingerprint, index
 from dedup.incremental import parameters
 from dedup.options import ScanOptions
 from dedup.store import (
@@ -292,20 +292,3 @@ def test_a_password_never_appears_in_the_location_shown() -> None:
     assert redact("postgresql://ann:s3cret@db.example:5432/archive") == "postgresql://ann:***@db.example:5432/archive"
     assert redact("postgresql://ann@db.example/archive") == "postgresql://ann@db.example/archive"
 
-
-def test_a_member_cached_as_not_compared_is_compared_again(location: str) -> None:
-    """Discrepancies cached as not compared (a file changed mid-scan, or dedup failed) are asked for again."""
-    with open_store(location) as store:
-        store.begin_scan(parameters(OPTIONS), ["a"], False)
-        with store.write() as tx:
-            first = tx.next_id("documents", 3)
-            tx.add_documents(first, [document(f"/a/{n}.txt", TEXT) for n in range(3)], 1)
-            tx.add_groups([StoredGroup(1, first, tuple(StoredMember(first + n, 1.0, 1.0) for n in range(3)))])
-        with store.read() as tx:
-            assert tx.uncompared() == [(1, first, first), (1, first, first + 1), (1, first, first + 2)]
-        with store.write() as tx:
-            tx.set_discrepancies(first, first, differ.pack(()))
-            tx.set_discrepancies(first + 1, first, differ.pack(()))
-            tx.set_discrepancies(first + 2, first, differ.not_compared("changed during the scan"))
-        with store.read() as tx:
-            assert tx.uncompared() == [(1, first, first + 2)]

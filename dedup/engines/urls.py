@@ -83,6 +83,8 @@ def read(candidate: sources.Candidate, options: ScanOptions) -> sources.Document
         return sources.Skipped(url, "vanished", str(err) or "no longer there")
     except (OSError, SourceError) as err:
         return sources.Skipped(url, "unreadable", str(err))
+    except Exception as err:  # a filesystem library's own error (an HTTP status, say): the URL cannot be read
+        return sources.Skipped(url, "unreadable", f"{type(err).__name__}: {err}")
     with tempfile.TemporaryDirectory(prefix="dedup-") as folder:
         local = os.path.join(folder, "document" + PurePosixPath(path).suffix)
         with open(local, "wb") as fh:

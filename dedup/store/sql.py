@@ -408,11 +408,11 @@ class SQLStore:
     def uncompared(self) -> list[tuple[int, int, int]]:
         """Return (group, reference, member) for every member whose discrepancies are not cached yet.
 
-        A member cached as not compared (a JSON string, `differ.not_compared`) is compared again.
+        A member cached as not compared (`differ.not_compared`) keeps its reason until its group changes.
         """
         return [(r[0], r[1], r[2]) for r in self._all(
             "SELECT g.id, g.reference, m.doc FROM dedup_members m JOIN dedup_groups g ON g.id = m.grp "
-            "WHERE m.discrepancies IS NULL OR substr(m.discrepancies, 1, 1) = '\"' ORDER BY g.id, m.doc")]
+            "WHERE m.discrepancies IS NULL ORDER BY g.id, m.doc")]
 
     def delete_groups(self, group_ids: Iterable[int]) -> None:
         """Delete groups and their memberships."""
