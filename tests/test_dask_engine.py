@@ -295,3 +295,23 @@ def test_20000_documents_on_the_cluster_give_the_local_report(
     assert len(local.unique) + sum(len(g.members) for g in local.groups) == 20_000
     assert sum(len(g.members) - 1 for g in local.groups) == copies
     assert {s.reason for s in on_dask.skipped} == {"empty", "binary"}
+
+
+class _ServerError(Exception):
+    """What a filesystem library raises of its own, not an OSError (aiohttp's ClientResponseError, say)."""
+
+
+def test_a_url_whose_library_raises_its_own_error_is_unreadable_not_a_bug() -> None:
+    import fsspec
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    class Failing(MemoryFileSystem):  # fsspec's own in-memory filesystem, answering 503 to every request
+        protocol = "dedup-failing"
+
+        def size(self, path: str) -> int:
+            raise _ServerError("503, message='Service Unavailable'")
+
+    fsspec.register_implementation("dedup-failing", Failing, clobber=True)
+    found = urls.read(sources.Candidate("dedup-failing://dedup-test/a.txt", "text"), ScanOptions(engine="dask"))
+    assert found == sources.Skipped("dedup-failing://dedup-test/a.txt", "unreadable",
+                                    "_ServerError: 503, message='Service Unavailable'")
