@@ -143,7 +143,6 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), handlers=[handler])
 
 
-
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
 @output_options

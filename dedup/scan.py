@@ -88,7 +88,7 @@ class Member:
     similarity: float
     containment: float
     discrepancies: tuple[differ.Discrepancy, ...]
-    not_compared: str | None = None  # why it has no discrepancies though it was not compared (None: it was)
+    not_compared: str | None = None  # why it was not compared with the reference (None: it was)
 
 
 class PackedMember(Member):
