@@ -282,8 +282,11 @@ def test_a_rescan_resuming_a_killed_one_reports_what_the_killed_one_changed(run:
     left_alone = {str(docs / "00" / f"doc{n:05d}.txt") for n in range(0, 80, 2)}
     for n in range(1, 2000, 2):  # the second of each pair now unrelated, and much else rewritten: work to kill
         (docs / f"{n // 500:02d}" / f"doc{n:05d}.txt").write_text(prose(n + 10_000, 900))
-    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "--index", str(index), "-j", "2",
-                                "-q", "--format", "json", "-o", str(tmp_path / "report.json")],
+    # Twenty documents a transaction: with the default (1,024), these 1,000 were written in one transaction at
+    # the end of the scan, which then ended within some 70 ms; a test that took longer to kill it failed.
+    script = ("import sys; from dedup.incremental import scan; from dedup.options import ScanOptions; "
+              "scan([sys.argv[1]], sys.argv[2], ScanOptions(jobs=2), commit_every=20)")
+    process = subprocess.Popen([sys.executable, "-c", script, str(docs), str(index)],
                                cwd=ROOT, start_new_session=True, stderr=subprocess.DEVNULL)
 
     def logged() -> int:
