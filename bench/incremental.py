@@ -26,6 +26,7 @@ The corpus depends only on ``--n``, ``--new``, ``--dups`` and ``--seed``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import shutil
@@ -184,6 +185,10 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="also time a scan without an index")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    # dedup's bytecode compiled first, as `pip install` compiles an installed copy's: run from a checkout
+    # with PYTHONDONTWRITEBYTECODE set (as on the project's machines), each dedup process compiled the modules
+    # changed since their bytecode was written (0.08 s a process on 24 November 2026: 8 % of a rescan).
+    compileall.compile_dir(str(ROOT / "dedup"), quiet=1)
     folder = (args.out or ROOT / "bench" / "data" / f"incremental-{args.n}").resolve()  # planted paths absolute
     t0 = time.perf_counter()
     planted = build(folder, args.n, args.new, args.dups, args.old_dups if args.old_dups is not None else args.n // 20,
