@@ -218,7 +218,8 @@ def _fmix32(h: U32) -> U32:
 
 def signature(shingles: U32, num_perm: int, seed: int) -> U32:
     """Return the MinHash signature of a set of 32-bit hashes (datasketch affine32)."""
-    return _signatures(shingles.astype(np.uint32), np.array([0, len(shingles)]), num_perm, seed)[0]
+    found: U32 = _signatures(shingles.astype(np.uint32), np.array([0, len(shingles)]), num_perm, seed)[0]
+    return found
 
 
 def _signatures(shingles: U32, offsets: npt.NDArray[Any], num_perm: int, seed: int) -> npt.NDArray[np.uint32]:
