@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dedup import classify
-from dedup.fingerprint import code_points, word_table
+from dedup.fingerprint import code_points, plane_table, word_table
 
 _JOINING = "'.,:/"  # a mark between two word characters joins them into one token
 _TOKEN = rf"\w+(?:[{_JOINING}]\w+)*|[^\w\s]"
@@ -152,10 +152,9 @@ def _spans(text: str, points: npt.NDArray[np.uint32],
 @lru_cache(maxsize=1)
 def _kinds() -> npt.NDArray[np.int8]:
     """Return the kind of each code point of the BMP as `re` sees it: blank (`\\s`), word (`\\w`), other, joining mark."""
-    plane = "".join(map(chr, range(0x10000)))
     kinds = np.full(0x10000, _OTHER, dtype=np.int8)
     kinds[word_table()] = _WORD
-    kinds[code_points(re.sub(r"\s", "\0", plane)) != code_points(plane)] = _BLANK  # NUL is no blank
+    kinds[plane_table(r"\s")] = _BLANK
     kinds[[ord(c) for c in _JOINING]] = _JOINS
     return kinds
 

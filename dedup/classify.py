@@ -12,13 +12,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
-import numpy.typing as npt
 
 from dedup import lexicon
-from dedup.fingerprint import code_points
+from dedup.fingerprint import code_points, plane_table
 
 _MONTHS = {
     "januar": 1, "jänner": 1, "january": 1, "jan": 1,
@@ -260,20 +258,12 @@ def function_words(text: str) -> tuple[int, int]:
         words = _WORD.findall(opening)
     else:
         letter = np.zeros(len(points) + 2, dtype=np.bool_)
-        letter[1:-1] = _letters()[points]
+        letter[1:-1] = plane_table(r"[^\W\d_]")[points]  # the characters of _WORD
         bounds = np.flatnonzero(letter[1:] != letter[:-1])  # where runs of letters start and end
         starts, ends = bounds[::2], bounds[1::2]
         fits = (ends - starts >= _SHORTEST) & (ends - starts <= _LONGEST)
         words = [opening[s:e] for s, e in zip(starts[fits].tolist(), ends[fits].tolist(), strict=True)]
     return sum(map(_GERMAN.__contains__, words)), sum(map(_ENGLISH.__contains__, words))
-
-
-@lru_cache(maxsize=1)
-def _letters() -> npt.NDArray[np.bool_]:
-    """Return which code points of the BMP `_WORD` takes for letters."""
-    plane = "".join(map(chr, range(0x10000)))
-    letters: npt.NDArray[np.bool_] = code_points(re.sub(r"[^\W\d_]", "\0", plane)) != code_points(plane)
-    return letters  # NUL is no letter
 
 
 def language(*counts: tuple[int, int]) -> str:

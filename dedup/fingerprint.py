@@ -112,12 +112,20 @@ def code_points(text: str) -> U32:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=None)
+def plane_table(pattern: str) -> npt.NDArray[np.bool_]:
+    """Return which code points of the Basic Multilingual Plane the one-character `pattern` matches, as `re` decides.
+
+    For patterns NUL does not match (`\\w`, `\\s`, `[^\\W\\d_]`): each match is replaced by NUL and compared.
+    """
+    plane = "".join(map(chr, range(0x10000)))
+    found: npt.NDArray[np.bool_] = code_points(re.sub(pattern, "\0", plane)) != code_points(plane)
+    return found
+
+
 def word_table() -> npt.NDArray[np.bool_]:
     """Return which code points of the Basic Multilingual Plane `\\w` matches, as the `re` module decides."""
-    plane = "".join(map(chr, range(0x10000)))
-    words: npt.NDArray[np.bool_] = code_points(re.sub(r"\w", "\0", plane)) != code_points(plane)
-    return words  # NUL is no word character
+    return plane_table(r"\w")
 
 
 def _word_hashes(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> U64:
