@@ -30,16 +30,21 @@ TEXT = ("The committee met on Tuesday in Darmstadt to discuss the budget for the
         "thanked the members for their work on the report that was published last week. ") * 4
 
 
-def reader_failing_on(bad: str) -> Reader:
-    """Read files as `sources.read` does, but hand over the text of `bad` as bytes."""
+def reader_handing(bad: str, made: Callable[[str], Any]) -> Reader:
+    """Read files as `sources.read` does, but hand over what `made` makes of the text of `bad`."""
 
     def read(candidate: sources.Candidate, options: ScanOptions) -> sources.Document | sources.Skipped:
         found = sources.read(candidate, options)
         if candidate.path == bad and isinstance(found, sources.Document):
-            return sources.Document(found.path, found.text.encode(), found.encoding, found.kind)  # type: ignore[arg-type]
+            return sources.Document(found.path, made(found.text), found.encoding, found.kind)
         return found
 
     return read
+
+
+def reader_failing_on(bad: str) -> Reader:
+    """Hand over the text of `bad` as bytes: the normalizer raises its own TypeError."""
+    return reader_handing(bad, str.encode)
 
 
 def folder(tmp_path: Path) -> list[str]:
@@ -116,16 +121,6 @@ class FaultyText(str):
 
 class HugeText(FaultyText):
     error = MemoryError
-
-
-def reader_handing(bad: str, kind: type[str]) -> Reader:
-    def read(candidate: sources.Candidate, options: ScanOptions) -> sources.Document | sources.Skipped:
-        found = sources.read(candidate, options)
-        if candidate.path == bad and isinstance(found, sources.Document):
-            return sources.Document(found.path, kind(found.text), found.encoding, found.kind)
-        return found
-
-    return read
 
 
 def test_a_fault_in_the_fingerprints_costs_only_its_file(tmp_path: Path) -> None:
