@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +24,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from dedup import __version__
 from dedup.store import ParametersMismatch, StoreError
 from tests.conftest import ROOT
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -192,6 +194,15 @@ def test_an_index_built_with_other_parameters_is_refused(run: Run, tmp_path: Pat
         run("scan", str(docs), "--index", index, "--shingle-size", "4")
     rebuilt = scan(run, str(docs), "--index", index, "--num-perm", "64", "--rebuild")
     assert len(rebuilt["index"]["new"]) == 4 and rebuilt["options"]["num_perm"] == 64
+    # As if an earlier dedup had built it: its signatures and cached discrepancies are not reused after an upgrade.
+    db = sqlite3.connect(index)
+    with db:
+        stored = json.loads(db.execute("SELECT value FROM dedup_meta WHERE key = 'parameters'").fetchone()[0])
+        db.execute("UPDATE dedup_meta SET value = ? WHERE key = 'parameters'",
+                   (json.dumps({**stored, "dedup_version": "0.0.1"}),))
+    db.close()
+    with pytest.raises(ParametersMismatch, match=rf"dedup_version '0\.0\.1' \(this scan: '{re.escape(__version__)}'\)"):
+        run("scan", str(docs), "--index", index, "--num-perm", "64")
 
 
 def _documents_committed(index: Path) -> int:
