@@ -69,7 +69,7 @@ class Writer:
         for _ in range(max(1, len(out) // 60)):  # about 1.5 % of the words replaced
             out[int(self.rng.integers(len(out)))] = self.words[int(self.rng.integers(len(self.words)))]
         if self.rng.random() < 0.3:
-            out = ["Pressemitteilung", "vom", str(int(self.rng.integers(1, 29))), "Mai", "2025", "\n"] + out
+            out = ["Pressemitteilung", "vom", str(int(self.rng.integers(1, 29))), "Mai", "2025", "\n", *out]
         return out
 
     def layout(self, words: list[str]) -> str:
@@ -103,10 +103,7 @@ def build(folder: Path, n: int, new: int, dups: int, old_dups: int, seed: int) -
     for k in range(n):
         path = folder / "docs" / "old" / f"{k // 1000:03d}" / f"d{k:07d}.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        if k >= n - old_dups:
-            words = writer.copy(texts[int(writer.rng.integers(n - old_dups))])
-        else:
-            words = writer.text()
+        words = writer.copy(texts[int(writer.rng.integers(n - old_dups))]) if k >= n - old_dups else writer.text()
         texts.append(words)
         path.write_text(writer.layout(words))
     planted = {}
@@ -181,7 +178,8 @@ def main() -> None:
     parser.add_argument("--old-dups", type=int, default=None, help="edited copies among the old documents (5 %%)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", default="0")
-    parser.add_argument("--index", default=None, help="index path or postgresql:// URL (default: a file in the data folder)")
+    parser.add_argument("--index", default=None,
+                        help="index path or postgresql:// URL (default: a file in the data folder)")
     parser.add_argument("--plain", action="store_true", help="also time a scan without an index")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -231,7 +229,8 @@ def main() -> None:
     results.update({
         "first_scan_s": round(first, 1), "rescan_after_adding_s": round(second, 1),
         "rescan_after_adding_share": round(second / first, 4), "planted_found": found,
-        "planted": len(planted), "rescan_unchanged_s": round(third, 1), "rescan_unchanged_share": round(third / first, 4),
+        "planted": len(planted), "rescan_unchanged_s": round(third, 1),
+        "rescan_unchanged_share": round(third / first, 4),
         "index_bytes": size, "load_average_after": os.getloadavg(),
         "first_scan_cpu_s": first_cpu, "rescan_after_adding_cpu_s": second_cpu, "rescan_unchanged_cpu_s": third_cpu,
     })

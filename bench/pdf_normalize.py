@@ -88,9 +88,13 @@ BOOKS = {"handbook": "The Debian Administrator's Handbook", "history": "A Brief 
 BAD_INNER = re.compile(r"<(pre|ul|ol|dl|table|div|br|img|math)\b", re.I)
 ALLOWED = re.compile(r"[A-Za-z0-9ÄÖÜäöüßÀ-ÿ .,;:!?'\"()\[\]\-–—…«»„“”‘’‚/%&§°€+=_*@#~<>]+")
 GERMAN = set(
-    ["der", "die", "das", "und", "ist", "nicht", "ein", "eine", "sich", "mit", "für", "auf", "dem", "den", "des", "werden", "wird", "auch"]
+    ["der", "die", "das", "und", "ist", "nicht", "ein", "eine", "sich", "mit", "für", "auf", "dem", "den", "des",
+     "werden", "wird", "auch"]
 )
-ENGLISH = set(["the", "and", "is", "not", "a", "an", "it", "with", "for", "on", "of", "to", "this", "that", "are", "be", "by", "can", "which"])
+ENGLISH = set(
+    ["the", "and", "is", "not", "a", "an", "it", "with", "for", "on", "of", "to", "this", "that", "are", "be", "by",
+     "can", "which"]
+)
 
 
 @dataclass
@@ -148,7 +152,7 @@ def harvest(n_docs: int, rng: random.Random) -> list[Doc]:
             if current:
                 _flush(current, title, book, path, by_lang)
     docs = []
-    for lang, found in by_lang.items():
+    for found in by_lang.values():
         rng.shuffle(found)
         docs += found[: n_docs // 2]
     for k, doc in enumerate(sorted(docs, key=lambda d: d.id)):
@@ -252,7 +256,8 @@ def make_html(doc: Doc) -> str:
             f"<form><input name=q placeholder=Search></form></header><main><article>\n{body}</article>{side}</main>"
             "<footer><p>Copyright © 1997-2024 SPI and others; see the license terms. Debian is a registered "
             "trademark of Software in the Public Interest, Inc.</p><p><a href=/imprint>Imprint</a> · "
-            "<a href=/privacy>Privacy policy</a> · <a href=/contact>Contact</a></p></footer></body></html>\n")  # fmt: skip
+            "<a href=/privacy>Privacy policy</a> · <a href=/contact>Contact</a></p>"
+            "</footer></body></html>\n")  # fmt: skip
 
 
 # -- extraction methods ----------------------------------------------------------

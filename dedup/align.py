@@ -14,7 +14,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from typing import Any
 
 import numpy as np
@@ -27,9 +27,10 @@ _JOINING = "'.,:/"  # a mark between two word characters joins them into one tok
 _TOKEN = rf"\w+(?:[{_JOINING}]\w+)*|[^\w\s]"
 _SPLIT = re.compile(f"({_TOKEN})")  # the group keeps the tokens in the split
 _KEY_DASHES = {"\u2010": "-", "\u2011": "-", "\u2013": "-", "\u2014": "-"}
-_ABBREVIATIONS = frozenset(
-    "prof dr mr mrs ms st nr no vgl bzw ca etc usw z b d h u a inc ltd co jr sr vs abs art".split()
-)
+_ABBREVIATIONS = frozenset({
+    "prof", "dr", "mr", "mrs", "ms", "st", "nr", "no", "vgl", "bzw", "ca", "etc", "usw", "z", "b", "d", "h", "u", "a",
+    "inc", "ltd", "co", "jr", "sr", "vs", "abs", "art",
+})
 _ENDS = frozenset(".!?")
 _DATE_REACH = 10  # tokens around a change searched for a date ("Dienstag, 27. August 2019" is 7)
 
@@ -151,7 +152,7 @@ def _spans(text: str, points: npt.NDArray[np.uint32],
 
 @lru_cache(maxsize=1)
 def _kinds() -> npt.NDArray[np.int8]:
-    """Return the kind of each code point of the BMP as `re` sees it: blank (`\\s`), word (`\\w`), other, joining mark."""
+    """Return the kind of each BMP code point as `re` sees it: blank (`\\s`), word (`\\w`), other, joining mark."""
     kinds = np.full(0x10000, _OTHER, dtype=np.int8)
     kinds[word_table()] = _WORD
     kinds[plane_table(r"\s")] = _BLANK
@@ -277,7 +278,7 @@ def _blocks(opcodes: Iterable[Any]) -> list[tuple[int, int, int, int]]:
 
 
 def _pairs(bounds: Sequence[int]) -> list[tuple[int, int]]:
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(pairwise(bounds))
 
 
 def squash(s: Side, lo: int, hi: int) -> str:
@@ -317,7 +318,8 @@ def _slide(h: Hunk, n: int, found: list[Hunk], a: Side, b: Side) -> Hunk:
 
 
 def _cut_score(s: Side, lo: int, hi: int) -> int:
-    after_break = lo == 0 or s.words[lo - 1] in {".", "!", "?", ":", ";"} or "\n" in s.text[s.ends[lo - 1] : s.starts[lo]]
+    after_break = (lo == 0 or s.words[lo - 1] in {".", "!", "?", ":", ";"}
+                   or "\n" in s.text[s.ends[lo - 1] : s.starts[lo]])
     return 2 * after_break + s.is_word(lo) + (s.words[hi - 1] in _ENDS)
 
 

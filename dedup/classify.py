@@ -142,7 +142,7 @@ def is_inflection(a: str, b: str, lang: str) -> bool:
     from dedup.lemmas import lemma  # simplemma: loaded on the first word that needs it
 
     la, lb = lemma(a, lang), lemma(b, lang)
-    return la == lb or la == fb or lb == fa
+    return la in (lb, fb) or lb == fa
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -157,11 +157,14 @@ def _common_prefix(a: str, b: str) -> int:
 # -- names --------------------------------------------------------------------
 
 _ENDS_SENTENCE = frozenset(".!?:")
-_PARTICLES = frozenset("von van der de di da du la le zu vom ten ter bin al".split())
+_PARTICLES = frozenset({
+    "von", "van", "der", "de", "di", "da", "du", "la", "le", "zu", "vom", "ten", "ter", "bin", "al",
+})
 _ADJECTIVE_ENDINGS = ("e", "en", "er", "es", "em")
 
 
-def name_score(words: Sequence[str], index: int, lang: str, usages: Sequence[tuple[str | None, str, str | None]]) -> float:
+def name_score(words: Sequence[str], index: int, lang: str,
+               usages: Sequence[tuple[str | None, str, str | None]]) -> float:
     """Return how strongly `words[index]` looks like a proper name (>= 2 means: a name).
 
     Args:
@@ -231,14 +234,15 @@ def _neighbour(words: Sequence[str], index: int, step: int) -> str | None:
     return words[j] if 0 <= j < len(words) else None
 
 
-_GERMAN = frozenset(
-    "der die das und ist nicht mit von zu den dem des ein eine einen auf für sich auch als "
-    "wird werden wurde sind im ist bei nach aus oder wie über sie er es wir ihr noch nur".split()
-)
-_ENGLISH = frozenset(
-    "the and of to is in that with for as on by are was were be this it from at or an "
-    "which has have not will would their they its".split()
-)
+_GERMAN = frozenset({
+    "der", "die", "das", "und", "ist", "nicht", "mit", "von", "zu", "den", "dem", "des", "ein", "eine", "einen", "auf",
+    "für", "sich", "auch", "als", "wird", "werden", "wurde", "sind", "im", "bei", "nach", "aus", "oder", "wie", "über",
+    "sie", "er", "es", "wir", "ihr", "noch", "nur",
+})
+_ENGLISH = frozenset({
+    "the", "and", "of", "to", "is", "in", "that", "with", "for", "as", "on", "by", "are", "was", "were", "be", "this",
+    "it", "from", "at", "or", "an", "which", "has", "have", "not", "will", "would", "their", "they", "its",
+})
 _WORD = re.compile(r"[^\W\d_]+")
 
 

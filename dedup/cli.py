@@ -42,8 +42,8 @@ def output_options(func: F) -> F:
     decorators = [
         click.option("--format", "fmt", type=click.Choice(["text", "json", "jsonl"]), default="text",
                      show_default=True, help="Report format on stdout."),
-        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto",
-                     show_default=True, help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset)."),
+        click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True,
+                     help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset)."),
         click.option("--all", "show_all", is_flag=True, help="Also show cosmetic discrepancies (punctuation, case)."),
         click.option("--side-by-side", is_flag=True, help="Show the two versions of each discrepancy in columns."),
         click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
@@ -306,8 +306,8 @@ def index_forget(location: str, paths: tuple[str, ...], fmt: str) -> None:
 
 
 def _removed(summary: Any, fmt: str) -> None:
-    from dedup.report import index_section
     from dedup.render.json import dumps
+    from dedup.report import index_section
 
     if fmt == "json":
         section = index_section(summary)

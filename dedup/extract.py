@@ -161,10 +161,10 @@ def html_text(data: bytes) -> str:
 
 
 _NOT_TEXT = frozenset({"script", "style", "template", "noscript", "head"})
-_INLINE = frozenset(
-    "a abbr b bdi bdo big cite code data del dfn em font i ins kbd mark q s samp small span strike "
-    "strong sub sup time tt u var wbr".split()
-)
+_INLINE = frozenset({
+    "a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font", "i", "ins", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+})
 
 
 def _all_text(data: bytes) -> str:

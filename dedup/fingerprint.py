@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -112,7 +112,7 @@ def code_points(text: str) -> U32:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32)
 
 
-@lru_cache(maxsize=None)
+@cache
 def plane_table(pattern: str) -> npt.NDArray[np.bool_]:
     """Return which code points of the Basic Multilingual Plane the one-character `pattern` matches, as `re` decides.
 

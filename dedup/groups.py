@@ -31,7 +31,8 @@ class Cluster:
     containment: tuple[float, ...]
 
 
-def verify(edges: Iterable[tuple[int, int]], shingles: Shingles, threshold: float, min_containment: float) -> list[Pair]:
+def verify(edges: Iterable[tuple[int, int]], shingles: Shingles, threshold: float,
+           min_containment: float) -> list[Pair]:
     """Keep the candidate pairs whose exact similarity or containment reaches its threshold."""
     verified = []
     for i, j in edges:

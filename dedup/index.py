@@ -161,7 +161,8 @@ def merge_runs(runs: list[Run], dropped: npt.NDArray[np.int64] | None = None) ->
     return Run(np.array(starts, dtype=np.int64), np.concatenate(keys), np.concatenate(docs))
 
 
-def run_matches(runs: list[Run], keys: U64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def run_matches(runs: list[Run],
+                keys: U64) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Return every stored entry under one of `keys` (shape (n, bands)): the row and band asked, and its document."""
     rows, bands, docs = [], [], []
     for run in runs:

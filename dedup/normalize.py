@@ -284,9 +284,10 @@ _LONE_NEWLINE = re.compile(r"\n(?<![-\u00ad \t\r\n\f\v]\n)(?=[^ \t\r\n\f\v])")
 _LINE_END_HYPHEN = re.compile(rf"-(?P<breaks>(?:[ \t]*{_NEWLINE})+)[ \t]*")
 
 # Words after which a line-end hyphen is a suspended hyphen ("Wissens- und Erfahrungsaustausch").
-SUSPENSION_WORDS = frozenset(
-    "und oder bzw bzw. sowie bis beziehungsweise noch wie als auch and or nor to".split()
-)
+SUSPENSION_WORDS = frozenset({
+    "und", "oder", "bzw", "bzw.", "sowie", "bis", "beziehungsweise", "noch", "wie", "als", "auch",
+    "and", "or", "nor", "to",
+})
 _WORD_BEFORE = re.compile(r"[\w-]*\w$")
 _WORD_AFTER = re.compile(r"\w+")
 _WORDS = re.compile(r"\w+(?:-\w+)*")

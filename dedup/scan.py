@@ -410,7 +410,8 @@ def result_of(options: ScanOptions, documents: Sequence[Unique], clusters: Seque
     return ScanResult(
         options=options,
         bands=index.bands_for(options.threshold, options.num_perm),
-        groups=tuple(_group(k + 1, c, documents, found) for k, (c, found) in enumerate(zip(clusters, compared, strict=True))),
+        groups=tuple(_group(k + 1, c, documents, found)
+                     for k, (c, found) in enumerate(zip(clusters, compared, strict=True))),
         unique=tuple(d for n, d in enumerate(documents) if n not in grouped),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         candidate_pairs=candidate_pairs,

@@ -31,7 +31,9 @@ def planted_groups() -> set[frozenset[str]]:
     return groups
 
 
-def test_scan_samples_finds_the_planted_groups_and_nothing_else(run: Run, in_root: None, validate: Callable[[Any], None]) -> None:
+def test_scan_samples_finds_the_planted_groups_and_nothing_else(
+    run: Run, in_root: None, validate: Callable[[Any], None]
+) -> None:
     result = run("scan", "samples", "--format", "json")
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -71,7 +73,9 @@ def test_quiet_leaves_stderr_empty(run: Run, in_root: None) -> None:
     assert all(json.loads(line)["type"] for line in result.stdout.splitlines())
 
 
-def test_colour_can_be_forced_and_no_color_wins_in_auto(run: Run, in_root: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_colour_can_be_forced_and_no_color_wins_in_auto(
+    run: Run, in_root: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert "\x1b[" in run("scan", "samples", "--color", "always").stdout
     monkeypatch.setenv("NO_COLOR", "1")
     assert "\x1b[" not in run("scan", "samples").stdout
@@ -152,7 +156,9 @@ def test_python_dash_m_and_version(run: Run) -> None:
     assert proc.returncode == 0 and proc.stdout.startswith("dedup, version ")
 
 
-def test_output_keeps_the_old_reports_mode_and_a_missing_folder_is_an_error(run: Run, in_root: None, tmp_path: Path) -> None:
+def test_output_keeps_the_old_reports_mode_and_a_missing_folder_is_an_error(
+    run: Run, in_root: None, tmp_path: Path
+) -> None:
     target = tmp_path / "report.json"
     target.write_text("old")
     target.chmod(0o644)

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from datasketch import MinHash, MinHashLSH
 
+from dedup import sources
 from dedup.fingerprint import jaccard, shingle_hashes, tokens
 from dedup.groups import components
 from dedup.index import bands_for
 from dedup.options import ScanOptions
-from dedup import sources
 from dedup.scan import scan
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -20,8 +19,8 @@ from typing import Any
 import pytest
 
 from dedup import differ, sources
-from dedup.options import ScanOptions
 from dedup.index import Bands
+from dedup.options import ScanOptions
 from dedup.render import Format, RenderOptions, render_scan
 from dedup.scan import Group, PackedMember, Reader, ScanResult, Signed, compare_group, sign_batch
 
@@ -76,7 +75,8 @@ def test_a_member_dedup_fails_on_is_not_compared_and_says_why(tmp_path: Path, va
     reason = differ.not_compared_reason(failed[1])
     assert reason is not None and reason.startswith("dedup failed (TypeError") and "report it as a bug" in reason
 
-    members = tuple(PackedMember(p, "utf-8", "text", 100, 1.0, 1.0, text, a) for p, text in zip([a, b, c], failed))
+    members = tuple(PackedMember(p, "utf-8", "text", 100, 1.0, 1.0, text, a)
+                    for p, text in zip([a, b, c], failed, strict=True))
     result = ScanResult(ScanOptions(), Bands(42, 3, 0.996), (Group(1, members),), (), (), 2, 2)
     report = json.loads(_rendered(result, Format.JSON))
     validate(report)
@@ -148,7 +148,7 @@ def _rendered(result: ScanResult, fmt: Format, side_by_side: bool = False) -> st
 
 
 def test_dedup_debug_raises_the_fault_with_its_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    a, b, c = folder(tmp_path)
+    a, b, _ = folder(tmp_path)
     monkeypatch.setenv("DEDUP_DEBUG", "1")
     with pytest.raises(TypeError):
         sign_batch([sources.Candidate(b, "text")], ScanOptions(), reader_failing_on(b))

@@ -6,8 +6,18 @@ import sys
 import numpy as np
 from datasketch import MinHash
 
-from dedup.fingerprint import containment, distinct, fingerprint, fingerprints, jaccard, overlap, shingle_hashes, signature, tokens
-from dedup.groups import Pair, cluster, verify
+from dedup.fingerprint import (
+    containment,
+    distinct,
+    fingerprint,
+    fingerprints,
+    jaccard,
+    overlap,
+    shingle_hashes,
+    signature,
+    tokens,
+)
+from dedup.groups import cluster, verify
 from dedup.index import band_keys, bands_for, bucket_edges, candidate_pairs
 from tests.text import ENGLISH, GERMAN
 
@@ -106,7 +116,8 @@ def test_distinct_is_numpy_unique_without_importing_numpy_ma() -> None:
     assert distinct(values[:1]).tolist() == values[:1].tolist() and distinct(values[:0]).tolist() == []
     script = ("import sys, numpy as np; from dedup import index; "
               "index.candidate_pairs(np.array([[1], [1], [2]], dtype=np.uint64)); print('numpy.ma' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout == "False\n"
+    assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True).stdout == "False\n"
 
 
 def test_verification_rejects_pairs_below_both_thresholds() -> None:

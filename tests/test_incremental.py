@@ -506,7 +506,8 @@ if __name__ == "__main__":
 """
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/status") or "forkserver" not in multiprocessing.get_all_start_methods(),
+@pytest.mark.skipif(not os.path.exists("/proc/self/status")
+                    or "forkserver" not in multiprocessing.get_all_start_methods(),
                     reason="needs a fork server and /proc")
 def test_workers_are_forked_from_a_server_that_imported_the_pipeline_and_ignores_ctrl_c(tmp_path: Path) -> None:
     # In a fresh process: a fork server started before (by other code) would have no preload.
@@ -517,7 +518,8 @@ def test_workers_are_forked_from_a_server_that_imported_the_pipeline_and_ignores
     assert result.stdout.split() == ["1", "True"]  # SIGINT ignored from the server's start; simplemma preloaded
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/status") or "forkserver" not in multiprocessing.get_all_start_methods(),
+@pytest.mark.skipif(not os.path.exists("/proc/self/status")
+                    or "forkserver" not in multiprocessing.get_all_start_methods(),
                     reason="needs a fork server and /proc")
 def test_ctrl_c_while_the_fork_server_starts_ends_the_scan_without_a_traceback(tmp_path: Path) -> None:
     # The server imports the pipeline (about 0.4 s) before it ignores SIGINT itself, and the scan starts its

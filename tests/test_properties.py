@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 import tempfile
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -20,12 +20,15 @@ from dedup.scan import scan
 # Text made of what layout leaves behind: words, breaks, hyphens, quotes, odd spaces and marks.
 LAYOUT = st.lists(
     st.sampled_from(
-        list("abcdeXYZäöß019 -.,\n\t")
-        + ["\r\n", "\f", "\u00ad", "\u00a0", "\u200b", "ﬁ", "„", "“", "’", "e\u0301", "- \n", "-\n", "und", "Mail"]
+        [*"abcdeXYZäöß019 -.,\n\t",
+         "\r\n", "\f", "\u00ad", "\u00a0", "\u200b", "ﬁ", "„", "“", "’", "e\u0301", "- \n", "-\n", "und", "Mail"]
     ),
     max_size=120,
 ).map("".join)
-WORDS = st.lists(st.sampled_from("alpha beta gamma delta epsilon zeta eta theta iota kappa".split()), max_size=60)
+WORDS = st.lists(
+    st.sampled_from(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]),
+    max_size=60,
+)
 
 
 def letters(text: str) -> list[str]:
@@ -53,7 +56,7 @@ def test_no_letter_or_digit_is_lost(raw: str) -> None:
 # Text with only the artifacts that leave words alone, but which come close to
 # those that do not: hyphens, breaks, slashes, at signs.
 PLAIN = st.lists(
-    st.sampled_from(list("abcXYZäöß019 -.,/@\n\t\r") + ["\r\n", "- ", " -", "und", "www", "http://"]),
+    st.sampled_from([*"abcXYZäöß019 -.,/@\n\t\r", "\r\n", "- ", " -", "und", "www", "http://"]),
     max_size=120,
 ).map("".join)
 
@@ -93,8 +96,8 @@ TEXT = st.lists(st.one_of(st.sampled_from(["ß", "İ", "ﬁ", "e\u0301", "٣", "
                           st.characters(codec="utf-8")), max_size=80).map("".join)
 
 
-FUNCTION_WORDS = st.lists(st.one_of(st.sampled_from(["der", "DIE", "Und", "für", "ÜBER", "the", "The", "AND", "of", "ofß",
-                                                     "İn", "is2", "_in", "-", " ", "\n", "x", "𝔘", "in\u0307"]),
+FUNCTION_WORDS = st.lists(st.one_of(st.sampled_from(["der", "DIE", "Und", "für", "ÜBER", "the", "The", "AND", "of",
+                                                     "ofß", "İn", "is2", "_in", "-", " ", "\n", "x", "𝔘", "in\u0307"]),
                                     st.characters(codec="utf-8")), max_size=60).map("".join)
 
 
@@ -134,13 +137,18 @@ def test_similarity_is_symmetric_and_in_range(a: list[str], b: list[str], size: 
         assert overlap(sa, sb) == (1.0 if not union else 0.0, 0.0)
 
 
-DOCUMENTS = st.lists(st.lists(st.sampled_from("one two three four five six seven eight nine ten".split()),
-                              min_size=1, max_size=40).map(" ".join), min_size=1, max_size=8)
+DOCUMENTS = st.lists(
+    st.lists(st.sampled_from(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]),
+             min_size=1, max_size=40).map(" ".join),
+    min_size=1, max_size=8,
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(DOCUMENTS, st.data())
-def test_groups_partition_the_documents_and_identical_files_share_a_group(texts: list[str], data: st.DataObject) -> None:
+def test_groups_partition_the_documents_and_identical_files_share_a_group(
+    texts: list[str], data: st.DataObject
+) -> None:
     copied = data.draw(st.integers(0, len(texts) - 1))
     with tempfile.TemporaryDirectory() as folder:
         for n, text in enumerate(texts):

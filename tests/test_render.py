@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import io
-import re
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from dedup.differ import Category, Comparison, Discrepancy, Position
 from dedup.index import Bands
 from dedup.options import ScanOptions
+from dedup.printable import printable
 from dedup.render import Format, RenderOptions, render_diff, render_scan
 from dedup.report import scan_report
-from dedup.printable import printable
 from dedup.scan import Group, Member, ScanResult, Unique
 from dedup.sources import Skipped
 

@@ -176,7 +176,8 @@ def test_read_skips_too_large_and_blank_files(tmp_path: Path) -> None:
     blank = write(tmp_path, "blank.txt", "  \n\t\n")
     good = write(tmp_path, "good.txt", TEXT, "cp1252")
     options = ScanOptions(max_bytes=50)
-    assert read(Candidate(str(big), "text"), options) == Skipped(str(big), "too-large", "100 bytes, over --max-bytes 50")
+    assert (read(Candidate(str(big), "text"), options)
+            == Skipped(str(big), "too-large", "100 bytes, over --max-bytes 50"))
     assert isinstance(result := read(Candidate(str(blank), "text"), ScanOptions()), Skipped)
     assert result.reason == "empty"
     assert isinstance(doc := read(Candidate(str(good), "text"), ScanOptions()), Document)

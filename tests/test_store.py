@@ -111,9 +111,8 @@ def test_sqlite_reads_the_stamps_from_an_index_of_their_own_also_in_an_older_ind
             tx.add_documents(tx.next_id("documents"), [document("/a/1.txt", TEXT)], 1)
     with sqlite3.connect(path) as conn:  # as an index made before the stamps had their own
         conn.execute("DROP INDEX dedup_documents_stamp")
-    with open_store(path) as store:  # opening it makes it again
-        with store.read() as tx:
-            assert [s.path for s in tx.stamps()] == [b"/a/1.txt"]
+    with open_store(path) as store, store.read() as tx:  # opening it makes it again
+        assert [s.path for s in tx.stamps()] == [b"/a/1.txt"]
     with sqlite3.connect(path) as conn:  # the rows' pages, which hold the fingerprints, are not read
         plan = conn.execute("EXPLAIN QUERY PLAN SELECT id, path, size, mtime_ns, version FROM dedup_documents")
         assert "COVERING INDEX dedup_documents_stamp" in " ".join(str(row[-1]) for row in plan)
@@ -225,7 +224,9 @@ def read_only() -> Iterator[Callable[[Path], None]]:
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or not shutil.which("chattr"), reason="POSIX files, chattr")
-def test_an_older_index_that_may_only_be_read_is_read_as_it_is(tmp_path: Path, read_only: Callable[[Path], None]) -> None:
+def test_an_older_index_that_may_only_be_read_is_read_as_it_is(
+    tmp_path: Path, read_only: Callable[[Path], None]
+) -> None:
     path = tmp_path / "index.db"
     with open_store(str(path)) as store:
         first, _ = store.begin_scan(parameters(OPTIONS), ["a"], False)

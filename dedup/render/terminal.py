@@ -8,7 +8,6 @@ C1 and bidi character. Without colour, changes are marked as [-removed-] and
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
@@ -164,7 +163,8 @@ def _side_by_side(found: list[Discrepancy], options: RenderOptions) -> Table:
     table.add_column(printable(found[0].a.path), ratio=1, overflow="fold")
     table.add_column(printable(found[0].b.path), ratio=1, overflow="fold")
     for d in found:
-        table.add_row(_side(d.a_context, d.a_text, "red", d, options), _side(d.b_context, d.b_text, "green", d, options))
+        table.add_row(_side(d.a_context, d.a_text, "red", d, options),
+                      _side(d.b_context, d.b_text, "green", d, options))
     return table
 
 

@@ -69,7 +69,8 @@ class PostgresStore(SQLStore):
             self._conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield self
 
-    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str], rebuild: bool) -> tuple[int, list[int]]:
+    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str],
+                   rebuild: bool) -> tuple[int, list[int]]:
         """Check the parameters, register a scan (holding its session lock) and adopt interrupted scans."""
         with self.write():
             self._check(parameters, rebuild)

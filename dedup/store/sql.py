@@ -75,8 +75,8 @@ CREATE TABLE IF NOT EXISTS dedup_tally (scan BIGINT NOT NULL, candidate_pairs BI
 # keys sorted, with the document of each. A run is written whole, in the
 # transaction that adds its documents; the keys of a document taken out stay in
 # its run, unused (a lookup skips documents that are gone), until the run is merged.
-WIPE = ("dedup_tally", "dedup_touched", "dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs", "dedup_band_runs",
-         "dedup_documents", "dedup_scans", "dedup_meta")
+WIPE = ("dedup_tally", "dedup_touched", "dedup_removed", "dedup_members", "dedup_groups", "dedup_pairs",
+        "dedup_band_runs", "dedup_documents", "dedup_scans", "dedup_meta")
 LEGACY = ("dedup_band_keys",)  # tables of older layouts, dropped by a rebuild
 
 
@@ -389,7 +389,8 @@ class SQLStore:
     def groups_of(self, ids: Iterable[int]) -> set[int]:
         """Return the groups that have a document among `ids`."""
         fragment, param = self._ids(ids)
-        return {r[0] for r in self._all(self._sql(f"SELECT DISTINCT grp FROM dedup_members WHERE doc {fragment}"), (param,))}
+        return {r[0] for r in self._all(self._sql(f"SELECT DISTINCT grp FROM dedup_members WHERE doc {fragment}"),
+                                        (param,))}
 
     def load_groups(self, group_ids: Iterable[int] | None = None) -> list[StoredGroup]:
         """Return the given groups (all when None) with their members, in id order."""
@@ -432,7 +433,8 @@ class SQLStore:
         """Cache a member's discrepancies, unless its group got another reference meanwhile."""
         self._exec(self._sql(
             "UPDATE dedup_members SET diffed_against = ?, discrepancies = ? WHERE doc = ? AND "
-            "(SELECT reference FROM dedup_groups WHERE id = dedup_members.grp) = ?"), (reference, found, doc, reference))
+            "(SELECT reference FROM dedup_groups WHERE id = dedup_members.grp) = ?"),
+            (reference, found, doc, reference))
 
     def log_removals(self, removals: Iterable[Removal]) -> None:
         """Log documents taken out, so that the scan's report (or the one resuming it) names them."""
@@ -465,7 +467,8 @@ class SQLStore:
     def removals(self, scans: Iterable[int]) -> list[Removal]:
         """Return the documents these scans took out."""
         fragment, param = self._ids(scans)
-        rows = self._all(self._sql(f"SELECT scan, path, reason, content_hash, grp FROM dedup_removed WHERE scan {fragment}"), (param,))
+        rows = self._all(self._sql("SELECT scan, path, reason, content_hash, grp FROM dedup_removed "
+                                   f"WHERE scan {fragment}"), (param,))
         return [Removal(r[0], bytes(r[1]), r[2], bytes(r[3]), r[4]) for r in rows]
 
     def counts(self) -> dict[str, int]:

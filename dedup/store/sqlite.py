@@ -90,7 +90,8 @@ class SQLiteStore(SQLStore):
         finally:
             self._conn.execute("ROLLBACK")
 
-    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str], rebuild: bool) -> tuple[int, list[int]]:
+    def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str],
+                   rebuild: bool) -> tuple[int, list[int]]:
         """Check the parameters, register a scan and return its id and the interrupted scans it resumes.
 
         A scan holds an exclusive lock on the file for its whole run (flock, released by the
