@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -46,8 +47,8 @@ def output_options(func: F) -> F:
                      help="Colour the text report (auto: when stdout is a terminal and NO_COLOR is unset)."),
         click.option("--all", "show_all", is_flag=True, help="Also show cosmetic discrepancies (punctuation, case)."),
         click.option("--side-by-side", is_flag=True, help="Show the two versions of each discrepancy in columns."),
-        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), default=None,
-                     help="Write the report to this file (atomically) instead of stdout."),
+        click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, readable=False), default=None,
+                     help="Write the report to this file (a regular file is replaced atomically) instead of stdout."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -345,22 +346,40 @@ def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO)
 
 @contextmanager
 def _report_stream(output: str | None) -> Iterator[TextIO]:
-    """Yield stdout, or a temporary file that replaces `output` only once complete."""
+    """Yield stdout, or where `output` names: a regular file is replaced only once the report is complete.
+
+    A link is written through, as the shell's `>` does; a device or FIFO (`/dev/null`, `/dev/stdout`, a
+    pipe) is written to, never replaced by a file.
+    """
     if output is None:
         yield sys.stdout
         return
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise ReportError(f"cannot write {output}: no such folder {folder}")
-    fd, temp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yield out
-        os.chmod(temp, _report_mode(output))  # mkstemp's 0600 would otherwise survive the rename
-        os.replace(temp, output)
-    except BaseException:
-        os.unlink(temp)
-        raise
+        mode = os.stat(output).st_mode
+    except FileNotFoundError:
+        mode = stat.S_IFREG
+    except OSError as err:
+        raise ReportError(f"cannot write {output}: {err.strerror}") from err
+    try:
+        if not stat.S_ISREG(mode):
+            with open(output, "w", encoding="utf-8") as out:
+                yield out
+            return
+        target = os.path.realpath(output)
+        folder = os.path.dirname(target)
+        if not os.path.isdir(folder):
+            raise ReportError(f"cannot write {output}: no such folder {folder}")
+        fd, temp = tempfile.mkstemp(prefix=".dedup-", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                yield out
+            os.chmod(temp, _report_mode(target))  # mkstemp's 0600 would otherwise survive the rename
+            os.replace(temp, target)
+        except BaseException:
+            os.unlink(temp)
+            raise
+    except OSError as err:  # a full disk, a folder not ours to write: the user's to fix, not a bug
+        raise ReportError(f"cannot write {output}: {err.strerror or err}") from err
 
 
 def _report_mode(path: str) -> int:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -168,6 +169,38 @@ def test_output_keeps_the_old_reports_mode_and_a_missing_folder_is_an_error(
     result = subprocess.run([sys.executable, "-m", "dedup", "scan", "samples", "-o", str(missing)],
                             cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_output_writes_through_a_link_and_into_a_fifo_and_replaces_neither(
+    run: Run, in_root: None, tmp_path: Path
+) -> None:
+    """`-o` replaced whatever was there with a regular file: a link, a FIFO, as root even /dev/null."""
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    real.write_text("old")
+    link.symlink_to(real.name)
+    assert run("scan", "samples", "--format", "json", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and json.loads(real.read_text())["report"] == "scan"
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE)  # a FIFO opened to write waits for one
+    assert run("scan", "samples", "--format", "json", "-o", str(fifo)).exit_code == 0
+    assert json.loads(reader.communicate(timeout=30)[0])["report"] == "scan"
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo", "link.json", "real.json"]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_report_that_cannot_be_written_is_an_error_not_a_bug(in_root: None, tmp_path: Path) -> None:
+    full = "/dev/full"  # every write fails with ENOSPC
+    if os.geteuid() == 0:  # root could replace the system's /dev/full if this broke: a private node
+        full = str(tmp_path / "full")
+        os.mknod(full, stat.S_IFCHR | 0o666, os.makedev(1, 7))
+    result = subprocess.run([sys.executable, "-m", "dedup", "scan", "samples", "-o", full],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"cannot write {full}: No space left on device" in result.stderr
+    assert "internal error" not in result.stderr
+    assert stat.S_ISCHR(os.stat(full).st_mode)
 
 
 @pytest.mark.parametrize(("args", "heavy"), [
