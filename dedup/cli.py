@@ -145,7 +145,7 @@ def cli(verbose: int) -> None:
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False, readable=False))
 @output_options
 @index_options
 @click.option("--threshold", type=click.FloatRange(0, 1, min_open=True), default=0.5, show_default=True,
@@ -296,7 +296,7 @@ def index_prune(location: str, fmt: str) -> None:
 
 @index_command.command(name="forget")
 @click.argument("location", metavar="INDEX")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=False, readable=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format on stdout.")
 def index_forget(location: str, paths: tuple[str, ...], fmt: str) -> None:
@@ -316,9 +316,10 @@ def _removed(summary: Any, fmt: str) -> None:
         return
     for change in summary.of("removed"):
         left = f", left group {change.group}" if change.group is not None else ""
-        click.echo(f"{change.path}  ({change.reason}{left})")
-    click.echo(f"dedup: {len(summary.of('removed'))} documents taken out of {summary.location}; "
-               f"{summary.documents} left", err=True)
+        click.echo(printable(f"{change.path}  ({change.reason}{left})"))
+    taken = len(summary.of("removed"))
+    click.echo(printable(f"dedup: {taken} document{'' if taken == 1 else 's'} taken out of {summary.location}; "
+                         f"{summary.documents} left"), err=True)
 
 
 def _write_scan(result: Any, fmt: str, color: str, show_all: bool, side_by_side: bool, output: str | None) -> None:

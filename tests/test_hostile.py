@@ -852,15 +852,20 @@ def without_root_powers(command: list[str]) -> list[str] | None:
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
-def test_unreadable_files_and_folders_are_reported(tmp_path: Path) -> None:
-    """No permission stops the scan: a file or folder nobody may read is skipped as unreadable."""
+@pytest.mark.parametrize("named", [False, True])
+def test_unreadable_files_and_folders_are_reported(tmp_path: Path, named: bool) -> None:
+    """No permission stops the scan: a file or folder nobody may read is skipped as unreadable.
+
+    Also when named on the command line: click refused the whole scan ("Path '…' is not readable").
+    """
     (tmp_path / "open.txt").write_text("anyone may read this\n")
     (tmp_path / "secret.txt").write_text("only the owner may read this\n")
     (tmp_path / "secret.txt").chmod(0)
     (tmp_path / "locked").mkdir()
     (tmp_path / "locked" / "inside.txt").write_text("in a folder nobody may list\n")
     (tmp_path / "locked").chmod(0)
-    command = without_root_powers(dedup_command("scan", str(tmp_path), "--format", "json"))
+    roots = [str(tmp_path / name) for name in ("open.txt", "secret.txt", "locked")] if named else [str(tmp_path)]
+    command = without_root_powers(dedup_command("scan", *roots, "--format", "json"))
     if command is None:
         pytest.skip("running as root without setpriv to give up the power to read everything")
     try:

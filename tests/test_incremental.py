@@ -384,6 +384,21 @@ def test_index_commands_show_prune_and_forget(run: Run, tmp_path: Path) -> None:
     assert not (tmp_path / "none.db").exists()
 
 
+def test_prune_and_forget_show_file_names_literally(run: Run, tmp_path: Path) -> None:
+    """A file name is untrusted text: its escape sequences must not reach the terminal."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    for name in ("gone\x1b[2J\x1b]0;OWNED\x07.txt", "kept\x1b[31m.txt"):
+        (docs / name).write_text(prose(len(name)))
+    scan(run, str(docs), "--index", index)
+    (docs / "gone\x1b[2J\x1b]0;OWNED\x07.txt").unlink()
+    pruned = run("index", "prune", index)
+    forgotten = run("index", "forget", index, str(docs / "kept\x1b[31m.txt"))
+    assert pruned.stdout == f"{docs}/gone\\x1b[2J\\x1b]0;OWNED\\x07.txt  (gone)\n"
+    assert forgotten.stdout == f"{docs}/kept\\x1b[31m.txt  (forgotten)\n"
+    assert "1 document taken out" in forgotten.stderr
+
+
 @pytest.mark.parametrize("how", ["deleted", "edited", "forgotten"])
 def test_copies_of_a_document_stay_grouped_when_it_goes(run: Run, tmp_path: Path, how: str) -> None:
     """b and c were only ever compared with a, the centre of their buckets; without a they pair with each other."""
