@@ -143,11 +143,7 @@ def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuil
         else:
             skipped.append(found)
     keys = keys_of([c.path for c in candidates], os.getcwd())
-    spelled = dict(zip(keys, candidates, strict=True))
-    if len(spelled) < len(candidates):  # a file found twice (`scan a a/b`) keeps its first spelling
-        spelled = {}
-        for key, candidate in zip(keys, candidates, strict=True):
-            spelled.setdefault(key, candidate)
+    spelled = dict(zip(keys, candidates, strict=True))  # distinct: `discover` yields a file found twice once
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with store.read() as tx:

@@ -10,7 +10,7 @@ import operator
 import os
 import re
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
@@ -78,10 +78,28 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
     for given in paths:
         if not os.path.lexists(given):
             raise SourceError(f"no such file or folder: {given}")
-        if os.path.isdir(given):
-            yield from _walk(given, options)
-        else:
-            yield _classify(given, PurePath(given).name, options)
+    found = (item for given in paths for item in _found_at(given, options))
+    yield from (distinct(found) if len(paths) > 1 else found)
+
+
+def _found_at(given: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
+    if os.path.isdir(given):
+        yield from _walk(given, options)
+    else:
+        yield _classify(given, PurePath(given).name, options)
+
+
+def distinct(found: Iterable[Candidate | Skipped]) -> Iterator[Candidate | Skipped]:
+    """Yield each file once, as first spelled, when the paths given overlap (`scan . ./a.txt`, `scan A A/sub`).
+
+    A file found twice was read twice and reported as a duplicate of itself.
+    """
+    cwd, seen = os.getcwd(), set()
+    for item in found:
+        key = os.path.normpath(os.path.join(cwd, item.path))
+        if key not in seen:
+            seen.add(key)
+            yield item
 
 
 def read_named(path: str, options: ScanOptions) -> Document:

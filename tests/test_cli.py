@@ -49,6 +49,22 @@ def test_scan_samples_finds_the_planted_groups_and_nothing_else(
     assert report["stats"]["files_seen"] == sum(1 for f in SAMPLES.rglob("*") if f.is_file())
 
 
+@pytest.mark.parametrize("engine", ["local", "dask"])
+def test_paths_given_that_overlap_find_each_file_once(run: Run, tmp_path: Path, engine: str) -> None:
+    """`scan docs docs/ docs/a.txt docs/sub` read a.txt and sub's files twice: each a duplicate of itself."""
+    docs = tmp_path / "docs"
+    write(docs, "a.txt", GERMAN)
+    write(docs, "sub/b.txt", ENGLISH)
+    write(docs, "sub/c.txt", rewrap(ENGLISH, 50))
+    once = json.loads(run("scan", str(docs), "--format", "json", "--engine", engine).stdout)
+    given = [str(docs / "sub"), str(docs), f"{docs}/", str(docs / "a.txt"), f"{docs}/./sub/../a.txt"]
+    overlapping = json.loads(run("scan", *given, "--format", "json", "--engine", engine).stdout)
+    assert overlapping["stats"]["files_seen"] == once["stats"]["files_seen"] == 3
+    assert overlapping["stats"]["documents"] == 3 and overlapping["stats"]["grouped_documents"] == 2
+    assert sorted(d["path"] for g in overlapping["groups"] for d in g["documents"]) == [
+        str(docs / "sub" / "b.txt"), str(docs / "sub" / "c.txt")]  # first spelled: under the first path given
+
+
 def test_text_report_on_stdout_and_summary_on_stderr(run: Run, in_root: None) -> None:
     result = run("scan", "samples")
     assert result.exit_code == 0
