@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import signal
 import stat
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -48,7 +47,7 @@ from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import apply
-from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch, workers
+from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch, watch_scanner, workers
 from dedup.store import Known, NewDocument, Stamp, Store, open_store
 
 __all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "report", "scan",
@@ -507,18 +506,7 @@ def _context() -> multiprocessing.context.BaseContext:
 def _watch(scanner: int) -> None:
     """In a worker: ignore Ctrl-C (see `ignore_interrupt`); exit as soon as the scanning process `scanner` is gone."""
     ignore_interrupt()
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(scanner, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # alive, under another user
-                pass
-
-    threading.Thread(target=watch, name="dedup-watch", daemon=True).start()
+    watch_scanner(scanner)
 
 
 def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], options: ScanOptions,

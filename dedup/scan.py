@@ -16,6 +16,8 @@ import logging
 import os
 import signal
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -436,7 +438,7 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
     if count <= 1 or work <= BATCH:
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=count, initializer=_start_worker)
+    pool = ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(os.getpid(),))
     try:
         yield pool
     finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
@@ -448,8 +450,8 @@ def workers(jobs: int) -> int:
     return jobs or os.cpu_count() or 1
 
 
-def _start_worker() -> None:
-    """Start a worker of a scan: Ctrl-C ignored, and the garbage collector on.
+def _start_worker(scanner: int) -> None:
+    """Start a worker of a scan: Ctrl-C ignored, the garbage collector on, and gone when the scan is.
 
     The scan pauses the collector in its own process, and a worker forked
     from it would start with the collector paused too; a worker's comparisons
@@ -457,6 +459,39 @@ def _start_worker() -> None:
     """
     ignore_interrupt()
     gc.enable()
+    watch_scanner(scanner)
+
+
+def watch_scanner(scanner: int) -> None:
+    """In a worker: exit as soon as the scanning process `scanner` has ended (say, by kill -9).
+
+    Workers wait for work on pipes they share with the scan, so nothing else
+    ends them: they lived on, and held the scan's stdout open, so that a
+    caller reading it to its end waited for ever. A process that has ended
+    but is not reaped yet (a zombie, /proc says so on Linux) counts as ended.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if not _alive(scanner):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="dedup-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, under another user
+        pass
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rpartition(b")")[2].split()[0] != b"Z"  # the state follows the name, in ()
+    except (OSError, IndexError):
+        return True
 
 
 def ignore_interrupt() -> None:

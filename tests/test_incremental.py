@@ -260,14 +260,16 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
         os.kill(process.pid, how)
     else:
         os.killpg(process.pid, how)  # what a terminal does on Ctrl-C
-    process.wait(timeout=60)
-    process.stderr.close()  # not read: workers may hold it open a moment longer
-    if how == signal.SIGINT:
+        process.wait(timeout=60)
         assert process.returncode == 130
+    # A killed scan is not reaped yet: its workers must not take the zombie for alive, or a caller that reads
+    # the scan's stdout to its end (subprocess.run(capture_output=True)) waits for ever on the pipe they hold.
     deadline = time.monotonic() + 15
     while any(_running(p) for p in helpers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(p) for p in helpers), "worker processes outlived the scan"
+    process.wait(timeout=60)
+    process.stderr.close()
     assert not (tmp_path / "report.json").exists()
 
     with sqlite3.connect(f"file:{index}?mode=ro", uri=True) as db:
@@ -285,6 +287,24 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
     assert found_groups(report) == planted
     # Counted by both processes (the planted pairs are in the first batch, which the interrupted one wrote).
     assert report["stats"]["verified_pairs"] == len(planted) <= report["stats"]["candidate_pairs"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="finds the workers in /proc")
+def test_the_workers_of_a_scan_without_an_index_end_with_it_when_it_is_killed(tmp_path: Path) -> None:
+    """They waited for work on pipes they shared with the killed scan, for ever, holding its stdout open."""
+    docs = tmp_path / "docs"
+    corpus(docs, 3000, 40, words=900)
+    process = subprocess.Popen([sys.executable, "-m", "dedup", "scan", str(docs), "-j", "2", "-q", "--format", "json"],
+                               cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline, helpers = time.monotonic() + 120, set()
+    while not helpers and process.poll() is None and time.monotonic() < deadline:
+        helpers = _descendants(process.pid)
+        time.sleep(0.01)
+    assert process.poll() is None and helpers, "the scan ended before it started its workers"
+    os.kill(process.pid, signal.SIGKILL)  # and not reaped yet: a zombie, to its workers
+    out, _ = process.communicate(timeout=30)  # returns once no worker holds the pipes
+    assert not any(_running(p) for p in helpers), "worker processes outlived the scan"
+    assert process.returncode == -signal.SIGKILL
 
 
 def test_a_rescan_resuming_a_killed_one_reports_what_the_killed_one_changed(run: Run, tmp_path: Path) -> None:
