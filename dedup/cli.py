@@ -216,7 +216,7 @@ def diff(a: str, b: str, fmt: str, color: str, show_all: bool, side_by_side: boo
 @cli.command()
 @click.argument("file", type=click.Path(exists=False))
 @click.option("--show-removed", is_flag=True,
-              help="After the text, list the layout artifacts taken out (headers, page numbers...) and why.")
+              help="List on stderr the layout artifacts taken out (headers, page numbers...) and why.")
 def normalize(file: str, show_removed: bool) -> None:
     """Print what the normalizer makes of FILE (layout artifacts taken out)."""
     from dedup.normalize import locate
@@ -228,12 +228,13 @@ def normalize(file: str, show_removed: bool) -> None:
     click.echo(result.text)
     if show_removed:
         # Where each artifact sat in the extracted text, what it was, and what replaced it.
-        click.echo(f"\n--- {len(result.artifacts)} layout artifacts taken out ---")
+        # On stderr: stdout stays the clean text (`dedup normalize --show-removed f > clean.txt`).
+        click.echo(f"--- {len(result.artifacts)} layout artifacts taken out ---", err=True)
         for artifact in result.artifacts:
             line, column = locate(item.text, artifact.start)
             removed = _printable(item.text[artifact.start : artifact.end])
             new = f" -> {_printable(artifact.new)}" if artifact.new else ""
-            click.echo(f"{line}:{column} {artifact.reason}: {removed}{new}")
+            click.echo(f"{line}:{column} {artifact.reason}: {removed}{new}", err=True)
 
 
 def _printable(text: str) -> str:
