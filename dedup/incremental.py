@@ -305,7 +305,7 @@ def prune(location: str) -> IndexSummary:
         StoreError: there is no index at `location`, or it cannot be used.
     """
     with open_store(location, create=False) as store:
-        scan_id, resumed = store.begin_scan(None, ["(prune)"], False)
+        scan_id, resumed = store.begin_scan(_as_built(store), ["(prune)"], False)
         with store.read() as tx:
             stamps = tx.stamps()
         gone = [s.id for s in stamps if not os.path.exists(s.path)]  # no transaction held open meanwhile
@@ -323,7 +323,7 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
         StoreError: there is no index at `location`, or it cannot be used.
     """
     with open_store(location, create=False) as store:
-        scan_id, resumed = store.begin_scan(None, ["(forget)", *paths], False)
+        scan_id, resumed = store.begin_scan(_as_built(store), ["(forget)", *paths], False)
         with store.read() as tx:
             found = tx.documents(s.id for s in changes.under(tx.stamps(), [key_of(p) for p in paths]))
         return _remove(store, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
@@ -350,6 +350,12 @@ def report(location: str) -> ScanResult:
     """
     with open_store(location, create=False) as store:
         return changes.whole(store, _built_with(store))
+
+
+def _as_built(store: Store) -> dict[str, Any] | None:
+    """Return this dedup's parameters for the index's options, which `begin_scan` refuses if another dedup
+    version or normalizer built the index: regrouping with this one's would mix the two (None: no scan yet)."""
+    return parameters(_built_with(store)) if store.parameters() is not None else None
 
 
 def _built_with(store: Store) -> ScanOptions:

@@ -203,6 +203,12 @@ def test_an_index_built_with_other_parameters_is_refused(run: Run, tmp_path: Pat
     db.close()
     with pytest.raises(ParametersMismatch, match=rf"dedup_version '0\.0\.1' \(this scan: '{re.escape(__version__)}'\)"):
         run("scan", str(docs), "--index", index, "--num-perm", "64")
+    # prune and forget regroup with this dedup's banding and differ: refused too, and nothing taken out.
+    os.remove(docs / "00" / "doc00001.txt")
+    for args in (["prune", index], ["forget", index, str(docs / "00" / "doc00002.txt")]):
+        with pytest.raises(ParametersMismatch, match="dedup_version '0.0.1'"):
+            run("index", *args)
+    assert json.loads(run("index", "stats", index, "--format", "json").stdout)["documents"] == 4
 
 
 def _documents_committed(index: Path) -> int:

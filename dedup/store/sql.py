@@ -134,8 +134,8 @@ class SQLStore:
                              for k in sorted(set(old) | set(parameters)) if old.get(k) != parameters.get(k))
             raise ParametersMismatch(
                 f"the index at {self.location} was built with other parameters: {diff}. Its signatures "
-                "cannot be mixed with this scan's: scan with the index's parameters, or add --rebuild "
-                "to build the index anew (every document is read again)")
+                "cannot be mixed with this scan's: use the index's parameters (and the dedup version that "
+                "built it), or scan with --rebuild to build the index anew (every document is read again)")
         if rebuild and layout is not None:
             log.warning("rebuilding the index at %s: every document is read again", self.location)
             for table in WIPE:
