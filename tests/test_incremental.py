@@ -211,6 +211,20 @@ def test_an_index_built_with_other_parameters_is_refused(run: Run, tmp_path: Pat
     assert json.loads(run("index", "stats", index, "--format", "json").stdout)["documents"] == 4
 
 
+@pytest.mark.parametrize("where", [0.0, 0.5])
+def test_a_damaged_index_is_named_as_such_with_the_way_on(run: Run, tmp_path: Path, where: float) -> None:
+    """A damaged file gave "internal error: DatabaseError" (a bug to report, said the message), and no way on."""
+    docs, index = tmp_path / "docs", tmp_path / "index.db"
+    corpus(docs, 300, 20)
+    scan(run, str(docs), "--index", str(index))
+    size = index.stat().st_size
+    with open(index, "r+b") as fh:  # the header page kept: it is still an SQLite file, damaged inside
+        fh.seek(max(4096, int(size * where)))
+        fh.write(b"\xa5" * (size // 2))
+    with pytest.raises(StoreError, match="the file is damaged: move it away and scan into a new --index path"):
+        run("index", "report", str(index), "--format", "json")
+
+
 def _documents_committed(index: Path) -> int:
     try:
         with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=5) as db:

@@ -79,16 +79,19 @@ class SQLiteStore(SQLStore):
                     self._conn.execute("ROLLBACK")
                 raise
         except sqlite3.Error as err:
-            raise StoreError(f"the index {self._path} failed: {err}") from err
+            raise _failed(self._path, err) from err
 
     @contextmanager
     def read(self) -> Iterator[SQLiteStore]:
         """Yield the store inside a read transaction (one snapshot)."""
-        self._conn.execute("BEGIN")
         try:
-            yield self
-        finally:
-            self._conn.execute("ROLLBACK")
+            self._conn.execute("BEGIN")
+            try:
+                yield self
+            finally:
+                self._conn.execute("ROLLBACK")
+        except sqlite3.Error as err:
+            raise _failed(self._path, err) from err
 
     def begin_scan(self, parameters: dict[str, Any] | None, roots: Sequence[str],
                    rebuild: bool) -> tuple[int, list[int]]:
@@ -151,6 +154,13 @@ def _refuse_foreign_file(path: str, create: bool) -> None:
             ours = probe.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'").fetchone()
         probe.close()
     except sqlite3.DatabaseError as err:
-        raise StoreError(f"cannot open the index {path}: {err}") from err
+        raise _failed(path, err) from err
     if not ours:
         raise StoreError(f"{path} is an SQLite database but not a dedup index; it was left as it is")
+
+
+def _failed(path: str, err: sqlite3.Error) -> StoreError:
+    """Name what went wrong with the index; a damaged file gets the way on, which --rebuild cannot give."""
+    damaged = getattr(err, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    hint = " (the file is damaged: move it away and scan into a new --index path)" if damaged else ""
+    return StoreError(f"the index {path} failed: {err}{hint}")
