@@ -206,7 +206,7 @@ def test_an_index_built_with_other_parameters_is_refused(run: Run, tmp_path: Pat
     # prune and forget regroup with this dedup's banding and differ: refused too, and nothing taken out.
     os.remove(docs / "00" / "doc00001.txt")
     for args in (["prune", index], ["forget", index, str(docs / "00" / "doc00002.txt")]):
-        with pytest.raises(ParametersMismatch, match="dedup_version '0.0.1'"):
+        with pytest.raises(ParametersMismatch, match=r"dedup_version '0\.0\.1'"):
             run("index", *args)
     assert json.loads(run("index", "stats", index, "--format", "json").stdout)["documents"] == 4
 
@@ -322,7 +322,7 @@ def test_the_workers_of_a_scan_without_an_index_end_with_it_when_it_is_killed(tm
         time.sleep(0.01)
     assert process.poll() is None and helpers, "the scan ended before it started its workers"
     os.kill(process.pid, signal.SIGKILL)  # and not reaped yet: a zombie, to its workers
-    out, _ = process.communicate(timeout=30)  # returns once no worker holds the pipes
+    process.communicate(timeout=30)  # returns once no worker holds the pipes
     assert not any(_running(p) for p in helpers), "worker processes outlived the scan"
     assert process.returncode == -signal.SIGKILL
 
