@@ -354,7 +354,11 @@ def _report_stream(output: str | None) -> Iterator[TextIO]:
     pipe) is written to, never replaced by a file.
     """
     if output is None:
-        yield sys.stdout
+        try:
+            yield sys.stdout
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped reading (`| head`): the run ends as it would have
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the rest of the report goes nowhere
         return
     try:
         mode = os.stat(output).st_mode

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import stat
 import subprocess
 import sys
@@ -217,6 +218,27 @@ def test_a_report_that_cannot_be_written_is_an_error_not_a_bug(in_root: None, tm
     assert f"cannot write {full}: No space left on device" in result.stderr
     assert "internal error" not in result.stderr
     assert stat.S_ISCHR(os.stat(full).st_mode)
+
+
+@pytest.mark.parametrize("fmt", ["text", "jsonl"])
+def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path: Path, fmt: str) -> None:
+    """`dedup scan … --fail-on-duplicates | head` exited 1 (rich's and click's broken pipe) or 0 (ours), by format."""
+    rng = random.Random(5)
+    vocabulary = [f"w{k}" for k in range(3000)]
+    for k in range(300):  # about 300 KB of report: more than a pipe holds, so the pipe breaks while it is written
+        words = rng.choices(vocabulary, k=200)
+        write(tmp_path, f"{k:03d}/a.txt", " ".join(words))
+        for at in rng.sample(range(200), 4):
+            words[at] = "changed"
+        write(tmp_path, f"{k:03d}/b.txt", " ".join(words))
+    for flags, status in (([], 0), (["--fail-on-duplicates"], 1)):
+        command = [sys.executable, "-m", "dedup", "scan", str(tmp_path), "--format", fmt, "--color", "never", *flags]
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert process.stdout is not None and process.stdout.read(100)
+        process.stdout.close()  # as `head -c 100` does
+        assert process.wait(timeout=120) == status
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert stderr.startswith("dedup: 600 files: 300 groups") and "Error" not in stderr, stderr
 
 
 @pytest.mark.parametrize(("args", "heavy"), [

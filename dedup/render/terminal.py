@@ -35,9 +35,16 @@ _PLURALS = {
 }
 
 
+class _Console(Console):
+    def on_broken_pipe(self) -> None:
+        """Let a reader that stopped reading (`| head`) be the CLI's to handle, not rich's exit status 1."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def console(out: TextIO, options: RenderOptions) -> Console:
     """Return a console on `out` that interprets nothing in the text it is given."""
-    return Console(
+    return _Console(
         file=out,
         color_system="standard" if options.color else None,
         force_terminal=options.color,
