@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,12 +20,11 @@ import orjson
 
 from dedup import align, classify, lexicon
 from dedup.align import Hunk, Side
-from dedup.normalize import Normalized, normalize
+from dedup.normalize import Normalized, line_starts, locate, normalize
 
 CONTEXT_WORDS = 6
 MAX_USAGES = 20
 SAME_DATE = "same date in another form"
-_NEWLINE = re.compile("\n")
 _BLANKS = re.compile(r"\s+")
 
 
@@ -117,18 +115,15 @@ class Version:
         return classify.function_words(self.normalized.text)
 
     @cached_property
-    def _newlines(self) -> list[int]:
-        return [m.start() for m in _NEWLINE.finditer(self.raw)]
+    def _line_starts(self) -> list[int]:
+        return line_starts(self.raw)
 
     def locate(self, offset: int) -> tuple[int, int]:
-        """Return the 1-based line and column of character `offset` of the raw text.
+        """Return the 1-based line and column of character `offset` of the raw text (`normalize.locate`).
 
-        As `normalize.locate`, but the line breaks are found once, not counted
-        from the start of the text for each discrepancy.
+        The lines are found once, not again for each discrepancy.
         """
-        offset = max(0, min(offset, len(self.raw)))
-        line = bisect_left(self._newlines, offset)
-        return line + 1, offset - (self._newlines[line - 1] + 1 if line else 0) + 1
+        return locate(self.raw, offset, self._line_starts)
 
 
 def compare(a: Version, b: Version) -> list[Discrepancy]:

@@ -123,12 +123,21 @@ def words_text(raw: str) -> str:
     return _apply(raw, joins)[0] if joins else raw
 
 
-def locate(raw: str, offset: int) -> tuple[int, int]:
-    """Return the 1-based line and column of character `offset` in `raw`."""
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # as an editor counts lines: CRLF, LF, and CR alone (old Mac files)
+
+
+def line_starts(raw: str) -> list[int]:
+    """Return where each line of `raw` but the first begins."""
+    return [m.end() for m in _LINE_BREAK.finditer(raw)]
+
+
+def locate(raw: str, offset: int, starts: list[int] | None = None) -> tuple[int, int]:
+    """Return the 1-based line and column of character `offset` in `raw` (`starts`: its `line_starts`, if known)."""
     offset = max(0, min(offset, len(raw)))
-    line = raw.count("\n", 0, offset) + 1
-    column = offset - (raw.rfind("\n", 0, offset) + 1) + 1
-    return line, column
+    if starts is None:
+        starts = line_starts(raw)
+    line = bisect_right(starts, offset)
+    return line + 1, offset - (starts[line - 1] if line else 0) + 1
 
 
 Replacement = Callable[[re.Match[str]], "str | None"]

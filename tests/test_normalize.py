@@ -72,6 +72,18 @@ def test_locate_gives_one_based_line_and_column() -> None:
     assert locate(raw, len(raw)) == (3, 6)
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_locate_counts_lines_as_an_editor_does_whatever_the_line_ends(newline: str) -> None:
+    """A file with old Mac line ends (CR alone) was all one line: `b.txt:1:74` where an editor shows 2:31."""
+    lines = ["first line", "", "second line here", "third"]
+    raw = newline.join(lines)
+    for number, line in enumerate(lines):
+        start = sum(len(earlier) + len(newline) for earlier in lines[:number])
+        for column in range(len(line)):
+            assert locate(raw, start + column) == (number + 1, column + 1)
+    assert locate(raw, len(raw)) == (len(lines), len(lines[-1]) + 1)
+
+
 def test_normalizing_twice_changes_nothing() -> None:
     for raw in (GERMAN, rewrap(GERMAN), "Wissens-\nund", "a -\n\nb", "x\u00ad\n\ny"):
         once = normalize_text(raw)
