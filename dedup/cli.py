@@ -304,7 +304,11 @@ def index_forget(location: str, paths: tuple[str, ...], fmt: str) -> None:
     """Take the documents at or below PATHS out of INDEX (the files are not touched), and list them."""
     from dedup.incremental import forget
 
-    _removed(forget(location, list(paths)), fmt)
+    summary = forget(location, list(paths))
+    if not summary.of("removed"):  # a typo, or a quoted glob: the paths are taken as they are
+        log.warning("no document of %s is at or below %s (paths are taken as written, not as patterns)",
+                    location, " or ".join(paths))
+    _removed(summary, fmt)
 
 
 def _removed(summary: Any, fmt: str) -> None:

@@ -440,6 +440,10 @@ def test_prune_and_forget_show_file_names_literally(run: Run, tmp_path: Path) ->
     assert pruned.stdout == f"{docs}/gone\\x1b[2J\\x1b]0;OWNED\\x07.txt  (gone)\n"
     assert forgotten.stdout == f"{docs}/kept\\x1b[31m.txt  (forgotten)\n"
     assert "1 document taken out" in forgotten.stderr
+    missed = subprocess.run([sys.executable, "-m", "dedup", "index", "forget", index, str(docs / "*.txt")],
+                            cwd=ROOT, capture_output=True, text=True)  # a quoted glob: taken as written
+    assert missed.returncode == 0 and missed.stdout == ""
+    assert f"no document of {index} is at or below {docs}/*.txt (paths are taken as written" in missed.stderr
 
 
 @pytest.mark.parametrize("how", ["deleted", "edited", "forgotten"])
