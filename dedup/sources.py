@@ -78,15 +78,16 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
     for given in paths:
         if not os.path.lexists(given):
             raise SourceError(f"no such file or folder: {given}")
-    found = (item for given in paths for item in _found_at(given, options))
-    yield from (distinct(found) if len(paths) > 1 else found)
+    found = _found(paths, options)
+    yield from distinct(found) if len(paths) > 1 else found
 
 
-def _found_at(given: str, options: ScanOptions) -> Iterator[Candidate | Skipped]:
-    if os.path.isdir(given):
-        yield from _walk(given, options)
-    else:
-        yield _classify(given, PurePath(given).name, options)
+def _found(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | Skipped]:
+    for given in paths:
+        if os.path.isdir(given):
+            yield from _walk(given, options)
+        else:
+            yield _classify(given, PurePath(given).name, options)
 
 
 def distinct(found: Iterable[Candidate | Skipped]) -> Iterator[Candidate | Skipped]:
