@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import stat
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 from click.testing import Result
 
 from tests.conftest import ROOT, SAMPLES, SEED_PDF, SEED_WEB, write
-from tests.text import ENGLISH, GERMAN, rewrap
+from tests.text import ENGLISH, GERMAN, corpus, rewrap
 
 Run = Callable[..., Result]
 
@@ -223,14 +222,7 @@ def test_a_report_that_cannot_be_written_is_an_error_not_a_bug(in_root: None, tm
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
 def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path: Path, fmt: str) -> None:
     """`dedup scan … --fail-on-duplicates | head` exited 1 (rich's and click's broken pipe) or 0 (ours), by format."""
-    rng = random.Random(5)
-    vocabulary = [f"w{k}" for k in range(3000)]
-    for k in range(300):  # about 300 KB of report: more than a pipe holds, so the pipe breaks while it is written
-        words = rng.choices(vocabulary, k=200)
-        write(tmp_path, f"{k:03d}/a.txt", " ".join(words))
-        for at in rng.sample(range(200), 4):
-            words[at] = "changed"
-        write(tmp_path, f"{k:03d}/b.txt", " ".join(words))
+    corpus(tmp_path, 600, 300, words=200)  # more report than a pipe holds: it breaks while the report is written
     for flags, status in (([], 0), (["--fail-on-duplicates"], 1)):
         command = [sys.executable, "-m", "dedup", "scan", str(tmp_path), "--format", fmt, "--color", "never", *flags]
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -1,4 +1,10 @@
-"""Prose for tests, written for them: German and English press texts with no relation to the samples."""
+"""Prose for tests, written for them: German and English press texts with no relation to the samples,
+and corpora of random words with planted near-duplicates."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
 
 GERMAN = (
     "Der Landkreis Oberwald hat am Montag ein neues Programm zur Förderung von Radwegen vorgestellt. "
@@ -43,3 +49,36 @@ def rewrap(text: str, width: int = 60) -> str:
         out.append(line)
         out.append("")
     return "\n".join(out)
+
+
+_SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "ta", "ve", "so", "pi", "da", "ge", "hu", "zo", "bre", "sta", "lin"]
+VOCABULARY = sorted({"".join(random.Random(n).choices(_SYLLABLES, k=3)) for n in range(5000)})
+
+
+def prose(seed: int, words: int = 70) -> str:
+    """Return a text of random words: unrelated texts share next to no 5-word shingle."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(VOCABULARY) for _ in range(words)) + ".\n"
+
+
+def edited(text: str, seed: int, edits: int = 2) -> str:
+    """Return a near-duplicate of `text`: a few words replaced (Jaccard well above 0.5)."""
+    rng = random.Random(seed)
+    words = text.split()
+    for _ in range(edits):
+        words[rng.randrange(len(words))] = rng.choice(VOCABULARY)
+    return " ".join(words) + "\n"
+
+
+def corpus(folder: Path, documents: int, groups: int, words: int = 70, per_folder: int = 500) -> set[frozenset[str]]:
+    """Write `documents` files, the first 2 * `groups` of them as pairs of near-duplicates; return the pairs."""
+    planted = set()
+    for n in range(documents):
+        name = folder / f"{n // per_folder:02d}" / f"doc{n:05d}.txt"
+        name.parent.mkdir(parents=True, exist_ok=True)
+        if n < 2 * groups and n % 2:
+            name.write_text(edited(prose(n - 1, words), n))
+            planted.add(frozenset({f"{n - 1:05d}", f"{n:05d}"}))
+        else:
+            name.write_text(prose(n, words))
+    return planted
