@@ -10,6 +10,7 @@ Python, costs about 1.1 ms (measured at 50,000 documents on this project's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -26,7 +27,8 @@ Edges = npt.NDArray[np.int64]  # shape (m, 2): document ids, a < b
 # Exact verification removes what the generosity lets through.
 TARGET_RECALL = 0.99
 
-MAX_THREADS = 4  # bands bucketed at once at most (`candidate_pairs`): each holds its own sorted copies
+MAX_THREADS = 4  # bands bucketed at once at most (`candidates`): each holds its own sorted copies
+MISFIT_PAIRS = 10_000  # at most this many pairs a bucket beyond its star (`misfit_edges`)
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
 
@@ -73,11 +75,14 @@ def band_keys(signatures: npt.NDArray[np.uint32], bands: Bands) -> U64:
 
 
 def bucket_edges(keys: U64, ids: npt.NDArray[np.int64]) -> Edges:
-    """Return the edges of one band: documents with the same key, each linked to the smallest id among them.
+    """Return the star of one band: documents with the same key, each linked to the smallest id among them.
 
-    A bucket of k documents gives k - 1 edges, not k² / 2 pairs: the groups
-    are connected components, so a star joins them all, and a bucket of ten
-    thousand copies of one boilerplate text stays cheap.
+    A bucket of k documents gives k - 1 edges (centre, member), not k² / 2
+    pairs, so a bucket of ten thousand copies of one boilerplate text stays
+    cheap. A bucket's edges are consecutive, and no other bucket of the band
+    has its centre. A member that fails verification with the centre may
+    still be a near-duplicate of another member: `misfit_edges` pairs it
+    with them.
     """
     if len(keys) < 2:
         return np.empty((0, 2), dtype=np.int64)
@@ -85,12 +90,27 @@ def bucket_edges(keys: U64, ids: npt.NDArray[np.int64]) -> Edges:
     keys, ids = keys[order], ids[order]
     new_run = np.concatenate(([True], keys[1:] != keys[:-1]))
     first = ids[np.flatnonzero(new_run)][np.cumsum(new_run) - 1]
-    linked = ~new_run & (ids != first)  # a document under the key twice (in two runs of an index) links once
+    again = np.concatenate(([False], ~new_run[1:] & (ids[1:] == ids[:-1])))
+    linked = ~new_run & ~again & (ids != first)  # a document under the key twice (as an index may ask) links once
     return np.stack([first[linked], ids[linked]], axis=1)
 
 
-def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int = 1) -> Edges:
-    """Return the distinct candidate edges (a < b) over all bands, sorted.
+@dataclass(frozen=True)
+class Candidates:
+    """The candidate pairs of some documents: the stars' edges, and the stars a misfit can be in."""
+
+    pairs: Edges  # the distinct edges of every band's star: verify these first
+    crowded: list[Edges]  # each band's star edges of the buckets with three documents or more
+
+    @classmethod
+    def of(cls, stars: list[Edges]) -> Candidates:
+        """Return the candidates of each band's star (`bucket_edges`)."""
+        pairs = unique_edges(np.concatenate(stars) if stars else np.empty((0, 2), dtype=np.int64))
+        return cls(pairs, [crowded(star) for star in stars])
+
+
+def candidates(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int = 1) -> Candidates:
+    """Return the candidates of documents `ids` with band keys `keys` (shape (n, bands)).
 
     The bands are bucketed `threads` at a time, at most `MAX_THREADS`: numpy
     sorts without holding the GIL (1,000,000 documents, 42 bands: 4.0 s on
@@ -104,16 +124,83 @@ def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads
         return bucket_edges(keys[:, band], ids)
 
     with ThreadPoolExecutor(max(1, min(threads, MAX_THREADS))) as pool:
-        found = list(pool.map(band_edges, range(keys.shape[1])))
-    return unique_edges(np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64))
+        return Candidates.of(list(pool.map(band_edges, range(keys.shape[1]))))
+
+
+def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int = 1) -> Edges:
+    """Return the distinct star edges (a < b) over all bands, sorted: the candidates verified first."""
+    return candidates(keys, ids, threads).pairs
+
+
+def crowded(star: Edges) -> Edges:
+    """Return the edges of a band's star (`bucket_edges`) whose bucket has three documents or more.
+
+    In a bucket of two the member's only partner is the centre: a bucket
+    needs a third document for a misfit to have a partner left to try.
+    """
+    if len(star) < 2:
+        return star[:0]
+    starts = np.flatnonzero(np.concatenate(([True], star[1:, 0] != star[:-1, 0])))
+    size = np.diff(np.append(starts, len(star)))
+    return star[np.repeat(size >= 2, size)]
+
+
+def misfit_edges(star: Edges, verified: Edges, limit: int = MISFIT_PAIRS) -> Edges:
+    """Return the distinct pairs (a < b) of one band's buckets to verify beyond their star.
+
+    `star` is a band's `bucket_edges` (or their `crowded` part) and
+    `verified` the distinct pairs that passed verification. A member whose
+    edge to the bucket's centre did not pass (a misfit: it shares the key
+    with the centre by chance) is paired with every other member. Then every
+    pair of the bucket that would pass is linked, directly or through the
+    centre, whatever document is the centre: the groups are those of
+    verifying every pair of every bucket, without its k² / 2 cost where
+    the centre fits. A bucket whose misfits would give more than `limit`
+    pairs keeps its star alone.
+    """
+    if len(star) == 0:
+        return star[:0]
+    failed = ~np.isin(codes(star), codes(verified))
+    if not failed.any():
+        return star[:0]
+    new_bucket = np.concatenate(([True], star[1:, 0] != star[:-1, 0]))
+    bucket = np.cumsum(new_bucket) - 1
+    starts = np.flatnonzero(new_bucket)
+    size = np.diff(np.append(starts, len(star)))  # members besides the centre
+    misfits = np.bincount(bucket, weights=failed, minlength=len(starts))
+    within = misfits * (size - 1) <= limit
+    misfit = np.flatnonzero(failed & within[bucket])
+    count = size[bucket[misfit]]
+    skip = np.repeat(np.cumsum(count) - count, count)
+    partner = np.repeat(starts[bucket[misfit]], count) + np.arange(int(count.sum())) - skip
+    a, b = np.repeat(star[misfit, 1], count), star[partner, 1]
+    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)[a != b]
+    return unique_edges(pairs)
+
+
+def misfit_pairs(found: Candidates, verified: Edges, limit: int = MISFIT_PAIRS) -> Edges:
+    """Return the distinct pairs beyond the stars to verify (`misfit_edges` of each band), less the stars' own."""
+    more = [misfit_edges(star, verified, limit) for star in found.crowded]
+    pairs = unique_edges(np.concatenate(more) if more else np.empty((0, 2), dtype=np.int64))
+    return pairs[~np.isin(codes(pairs), codes(found.pairs))]
 
 
 def unique_edges(edges: Edges) -> Edges:
     """Return the distinct edges, sorted."""
     if len(edges) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    codes = distinct((edges[:, 0] << 32) | edges[:, 1])
-    return np.stack([codes >> 32, codes & 0xFFFFFFFF], axis=1)
+    found = distinct(codes(edges))
+    return np.stack([found >> 32, found & 0xFFFFFFFF], axis=1)
+
+
+def as_edges(pairs: Iterable[tuple[int, int]]) -> Edges:
+    """Return pairs of ids as an edge array, shape (m, 2)."""
+    return np.array(list(pairs), dtype=np.int64).reshape(-1, 2)
+
+
+def codes(edges: Edges) -> npt.NDArray[np.int64]:
+    """Return one integer per edge (ids below 2³²), for set operations on edges."""
+    return (edges[:, 0].astype(np.int64) << 32) | edges[:, 1]
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,11 @@
 
 New documents are matched against everything already in the index: each
 band key of a new document is looked up in the index's sorted runs of band
-keys, and the smallest document id found is taken as the bucket's star centre, as
-`index.bucket_edges` does in a scan without an index. Verified pairs are
-stored, and the groups they touch are computed again as connected components
-of the stored pairs. A group's reference is its member with the most words
+keys, and the documents found are bucketed with it as in a scan without an
+index (`index.bucket_edges`, `index.misfit_edges`), so that the groups do
+not depend on the order documents came in. Verified pairs are stored, and
+the groups they touch are computed again as connected components of the
+stored pairs. A group's reference is its member with the most words
 (ties: the first path); a group keeps the id of the old group it shares most
 members with, and a member its cached discrepancies while its reference is
 the same.
@@ -78,9 +79,11 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
            tally: Tally) -> list[groups.Pair]:
     """Insert the documents with ids from `first`, and find and store their verified pairs.
 
-    Each band of the new documents is bucketed together with, for each of
-    their keys, the smallest stored id under that key: a bucket is a star
-    around its smallest id, as in a scan without an index.
+    Each band of the new documents is bucketed together with every stored
+    document under their keys, as in a scan without an index: a bucket is a
+    star around its smallest id, and its misfits (`index.misfit_edges`) are
+    tried with its other members. Only pairs with a new document are tried:
+    those of two stored documents were tried when the later of them came.
     """
     keyed = [n for n, d in enumerate(documents) if d.words]  # a document without words pairs with nothing
     if not keyed:
@@ -88,48 +91,57 @@ def _match(tx: Transaction, scan_id: int, first: int, documents: Sequence[NewDoc
         return []
     keys = np.stack([documents[n].keys for n in keyed]).astype(np.uint64)
     ids = np.array(keyed, dtype=np.int64) + first
-    centers = tx.band_centers(keys)
+    rows, band_of, stored = tx.band_members(keys)
     tx.add_documents(first, documents, scan_id)
-    old = centers >= 0
-    edges = _stars([(np.concatenate([keys[:, band], keys[old[:, band], band]]),
-                     np.concatenate([ids, centers[old[:, band], band]])) for band in range(keys.shape[1])])
+    found = _candidates([(np.concatenate([keys[:, band], keys[rows[band_of == band], band]]),
+                          np.concatenate([ids, stored[band_of == band]])) for band in range(keys.shape[1])])
     held = {first + n: d.shingles for n, d in enumerate(documents)}
-    held.update(tx.shingles({int(a) for a in edges[:, 0] if a < first}))
-    return _store_verified(tx, edges.tolist(), held, options, tally)
+    pairs = _store_verified(tx, found.pairs[found.pairs[:, 1] >= first], held, options, tally)
+    centres = {int(a) for star in found.crowded for a in star[:, 0] if a < first}
+    known = tx.pairs_touching(centres) if centres else []  # which stored members fit their stored centre
+    more = index.misfit_pairs(found, index.as_edges([(p.a, p.b) for p in pairs] + known))
+    return pairs + _store_verified(tx, more[more[:, 1] >= first], held, options, tally)
 
 
 def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanOptions,
               tally: Tally) -> list[groups.Pair]:
-    """Pair the documents left in the buckets of documents just taken out with their buckets' new centres.
+    """Try the pairs of the buckets of documents just taken out again, as a scan without them would.
 
-    A bucket is a star around its smallest id: its other documents were only
-    ever compared with that one. When it is taken out, the next smallest is
-    the centre, as a scan without the document would make it; the new
-    candidate pairs are verified and stored (those already stored are kept).
+    When a bucket's centre (its smallest id) is taken out, the next smallest
+    is the centre, and its members and their misfits (`index.misfit_edges`)
+    are tried with it. The candidate pairs not yet stored are verified and
+    stored (a pair tried before and failed is tried again).
     """
     bands = index.bands_for(options.threshold, options.num_perm)
     keys = index.band_keys(np.stack(list(taken.values())), bands)
     rows, band_of, docs = tx.band_members(keys)  # the documents taken out are no longer among them
-    edges = _stars([(keys[rows[band_of == band], band], docs[band_of == band]) for band in range(keys.shape[1])])
-    if len(edges) == 0:
+    found = _candidates([(keys[rows[band_of == band], band], docs[band_of == band]) for band in range(keys.shape[1])])
+    if len(found.pairs) == 0:
         return []
-    stored = {(min(a, b), max(a, b)) for a, b in tx.pairs_touching({int(d) for d in edges.ravel()})}
-    fresh = [(a, b) for a, b in edges.tolist() if (a, b) not in stored]
-    return _store_verified(tx, fresh, tx.shingles({d for edge in fresh for d in edge}), options, tally)
+    stored = {(min(a, b), max(a, b)) for a, b in tx.pairs_touching({int(d) for d in found.pairs.ravel()})}
+    pairs = _store_verified(tx, [(a, b) for a, b in found.pairs.tolist() if (a, b) not in stored], {}, options, tally)
+    more = index.misfit_pairs(found, index.as_edges([(p.a, p.b) for p in pairs] + sorted(stored)))
+    return pairs + _store_verified(tx, [(a, b) for a, b in more.tolist() if (a, b) not in stored], {}, options, tally)
 
 
-def _stars(bands: list[tuple[index.U64, npt.NDArray[np.int64]]]) -> index.Edges:
-    """Return the distinct candidate edges of each band's (key, document) entries: a star around each key's least id."""
-    found = [index.bucket_edges(keys, ids) for keys, ids in bands]
-    return index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), dtype=np.int64)
+def _candidates(bands: list[tuple[index.U64, npt.NDArray[np.int64]]]) -> index.Candidates:
+    """Return the candidates of each band's (key, document) entries: a star around each key's least id."""
+    return index.Candidates.of([index.bucket_edges(keys, ids) for keys, ids in bands])
 
 
-def _store_verified(tx: Transaction, edges: Sequence[Sequence[int]], held: dict[int, fingerprint.U32],
+def _store_verified(tx: Transaction, edges: Sequence[Sequence[int]] | index.Edges, held: dict[int, fingerprint.U32],
                     options: ScanOptions, tally: Tally) -> list[groups.Pair]:
-    """Verify the candidate edges, store the pairs that pass and count both."""
-    pairs = groups.verify(((a, b) for a, b in edges), held.__getitem__, options.threshold, options.containment)
+    """Verify the candidate edges, store the pairs that pass and count both.
+
+    `held` has the shingles of some documents; those of the others are read from the index.
+    """
+    tried: list[tuple[int, int]] = [(int(a), int(b)) for a, b in edges]
+    need = {d for edge in tried for d in edge if d not in held}
+    if need:
+        held = {**held, **tx.shingles(need)}
+    pairs = groups.verify(tried, held.__getitem__, options.threshold, options.containment)
     tx.add_pairs((p.a, p.b, p.similarity, p.containment) for p in pairs)
-    tally.candidate_pairs += len(edges)
+    tally.candidate_pairs += len(tried)
     tally.verified_pairs += len(pairs)
     return pairs
 

@@ -391,17 +391,21 @@ def _scan_here(paths: Sequence[str], options: ScanOptions, progress: Progress) -
         shingles = _reader(spill, offsets)
         key_matrix = np.concatenate(keys) if keys else np.empty((0, bands.bands), dtype=np.uint64)
         del keys
-        edges = index.candidate_pairs(key_matrix, np.array(keyed, dtype=np.int64), threads=workers(options.jobs))
+        paired = index.candidates(key_matrix, np.array(keyed, dtype=np.int64), threads=workers(options.jobs))
         del key_matrix
-        verified = groups.verify(map(tuple, edges.tolist()), shingles, options.threshold, options.containment)
+        verified = groups.verify(map(tuple, paired.pairs.tolist()), shingles, options.threshold, options.containment)
+        more = index.misfit_pairs(paired, index.as_edges((p.a, p.b) for p in verified))
+        verified += groups.verify(map(tuple, more.tolist()), shingles, options.threshold, options.containment)
+        tried = len(paired.pairs) + len(more)
+        del paired
         clusters = groups.cluster(verified, [d.words for d in documents], shingles)
         log.info("%d documents, %d candidate pairs, %d verified, %d groups",
-                 len(documents), len(edges), len(verified), len(clusters))
+                 len(documents), tried, len(verified), len(clusters))
         member_paths = [[documents[n].path for n in c.members] for c in clusters]
         # Groups eight to a task, as the index does: one at a time, the scanning process spent a tenth of
         # the comparisons' time handing them out and taking the results, on a core the workers need.
         compared = list(_map(pool, compare_group, member_paths, options, chunksize=8)) if clusters else []
-    return result_of(options, documents, clusters, compared, skipped, len(edges), len(verified))
+    return result_of(options, documents, clusters, compared, skipped, tried, len(verified))
 
 
 def result_of(options: ScanOptions, documents: Sequence[Unique], clusters: Sequence[groups.Cluster],

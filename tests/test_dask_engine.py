@@ -28,6 +28,7 @@ from dedup.options import ScanOptions
 from dedup.report import scan_report
 from dedup.scan import _NoProgress, scan, sign_batch
 from tests.conftest import SAMPLES, write
+from tests.text import versions
 
 
 def corpus(folder: Path, n: int, seed: int = 3) -> int:
@@ -91,6 +92,23 @@ def test_bucketing_shuffled_rows_finds_the_local_edges() -> None:
     assert len(expected) > 200
 
 
+def test_misfits_of_shuffled_crowded_buckets_are_the_local_misfit_pairs() -> None:
+    rng = np.random.default_rng(6)
+    keys = rng.integers(0, 40, size=(300, 6)).astype(np.uint64)
+    ids = np.arange(300, dtype=np.int64) * 3
+    found = index.candidates(keys, ids)
+    verified = found.pairs[rng.random(len(found.pairs)) < 0.7]  # the others failed: their members are misfits
+    expected = index.misfit_pairs(found, verified)
+    rows = pd.DataFrame({"key": keys.ravel(), "band": np.tile(np.arange(6, dtype=np.int16), 300),
+                         "id": np.repeat(ids, 6)})
+    parts = [rows[rows["key"] % 3 == k].sample(frac=1, random_state=k) for k in range(3)]
+    more = pd.concat([frames.misfit_partition(frames.crowded_partition(p), verified) for p in parts])
+    tried = pd.DataFrame({"b": found.pairs[:, 1]}, index=pd.Index(found.pairs[:, 0], name="a"))
+    got = frames.distinct_edges(more.set_index("a"), tried)
+    assert np.array_equal(np.stack([got.index.to_numpy(), got["b"].to_numpy()], axis=1), expected)
+    assert len(expected) > 100
+
+
 def test_band_rows_leave_out_skipped_and_wordless_documents() -> None:
     bands = index.bands_for(0.5, 128)
     signed = sign_batch(
@@ -149,9 +167,19 @@ def test_partition_of_is_where_set_index_on_the_divisions_sends_an_id() -> None:
             assert len(here) > 0
 
 
-def test_the_dask_graph_gives_the_local_report_under_the_synchronous_scheduler() -> None:
+def families(folder: Path) -> Path:
+    """Write families of versions (tests.text.versions), whose buckets have misfits; return the folder."""
+    for family in range(300):
+        for k, text in enumerate(versions(family)):
+            write(folder, f"{family:03d}v{k}.txt", text)
+    return folder
+
+
+@pytest.mark.parametrize("where", ["samples", "families"])
+def test_the_dask_graph_gives_the_local_report_under_the_synchronous_scheduler(where: str, tmp_path: Path) -> None:
+    folder = SAMPLES if where == "samples" else families(tmp_path)
     options = ScanOptions(jobs=1)
-    found = list(sources.discover([str(SAMPLES)], options))
+    found = list(sources.discover([str(folder)], options))
     candidates = [f for f in found if isinstance(f, sources.Candidate)]
     with dask.config.set(scheduler="synchronous"):
         result = engine.run(
@@ -160,8 +188,8 @@ def test_the_dask_graph_gives_the_local_report_under_the_synchronous_scheduler()
             ScanOptions(engine="dask"),
             _NoProgress(),
         )
-    same_report(result, scan([str(SAMPLES)], options))
-    assert len(result.groups) == 4
+    same_report(result, scan([str(folder)], options))
+    assert len(result.groups) == 4 if where == "samples" else len(result.groups) > 200
 
 
 def test_a_file_url_gives_the_local_groups_with_url_paths(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
 import re
 import signal
 import sqlite3
@@ -27,7 +28,7 @@ from dedup import __version__
 from dedup.store import ParametersMismatch, StoreError
 from tests.conftest import ROOT
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.text import corpus, edited, prose
+from tests.text import corpus, edited, prose, versions
 
 Run = Callable[..., Result]
 def found_groups(report: dict[str, Any]) -> set[frozenset[str]]:
@@ -113,6 +114,35 @@ def test_added_changed_renamed_and_deleted_documents_between_scans(run: Run, tmp
     assert third["index"]["new"] == third["index"]["changed"] == third["index"]["removed"] == []
     assert third["groups"] == third["unique"] == [] and third["index"]["groups_changed"] == []
     assert report(run, location)["groups"] == whole["groups"]
+
+
+def test_an_index_groups_as_a_fresh_scan_whatever_order_the_files_came_in(run: Run, tmp_path: Path) -> None:
+    # Families of versions, the files named at random: a scan numbers documents in path order, an index
+    # in the order they came (a renamed or changed file comes again), and groups must not depend on either.
+    rng = random.Random(14)
+    docs, location = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    waiting = [(f"{family}v{k}", text) for family in range(300) for k, text in enumerate(versions(family))]
+    rng.shuffle(waiting)
+    present: dict[str, Path] = {}
+
+    def names(groups: list[dict[str, Any]]) -> set[frozenset[str]]:
+        return {frozenset(Path(d["path"]).name.split("-")[1] for d in g["documents"]) for g in groups}
+
+    for step in range(12):
+        for name, text in waiting[:150] if step < 10 else []:  # files come 150 at a time, then move and go
+            present[name] = docs / f"{rng.randrange(10**6):06d}-{name}.txt"
+            present[name].write_text(text)
+        del waiting[:150]
+        for name in rng.sample(sorted(present), 60):
+            moved = docs / f"{rng.randrange(10**6):06d}-{name}.txt"
+            present[name] = Path(os.rename(present[name], moved) or moved)
+        for name in rng.sample(sorted(present), 20) if step >= 10 else []:
+            present.pop(name).unlink()
+        scan(run, str(docs), "--index", location)
+        fresh = scan(run, str(docs))
+        assert names(report(run, location)["groups"]) == names(fresh["groups"]), step
+    assert len(fresh["groups"]) > 150
 
 
 def test_a_small_edit_of_a_document_in_no_group_is_rescanned(run: Run, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from dedup.store import (
     StoredGroup,
     StoredMember,
     StoreError,
+    Transaction,
     open_store,
     redact,
 )
@@ -118,7 +119,16 @@ def test_sqlite_reads_the_stamps_from_an_index_of_their_own_also_in_an_older_ind
         assert "COVERING INDEX dedup_documents_stamp" in " ".join(str(row[-1]) for row in plan)
 
 
-def test_band_centers_give_the_smallest_id_per_key_and_skip_removed_documents(location: str) -> None:
+def members(tx: Transaction, keys: np.ndarray) -> list[list[set[int]]]:  # type: ignore[type-arg]
+    """Return the stored documents under each (row, band) key, as band_members finds them."""
+    rows, bands, docs = tx.band_members(keys)
+    found: list[list[set[int]]] = [[set() for _ in range(keys.shape[1])] for _ in range(len(keys))]
+    for row, band, doc in zip(rows.tolist(), bands.tolist(), docs.tolist(), strict=True):
+        found[row][band].add(doc)
+    return found
+
+
+def test_band_members_are_every_stored_document_under_a_key_but_removed_ones(location: str) -> None:
     a, b = document("/a/1.txt", TEXT), document("/a/2.txt", TEXT)
     unrelated = document("/a/3.txt", " ".join(f"other{n}" for n in range(200)))
     with open_store(location) as store:
@@ -126,17 +136,19 @@ def test_band_centers_give_the_smallest_id_per_key_and_skip_removed_documents(lo
         with store.write() as tx:
             first = tx.next_id("documents", 3)
             tx.add_documents(first, [a, b, unrelated], 1)
-            centers = tx.band_centers(np.stack([a.keys, unrelated.keys]))
-            assert (centers[0] == first).all()
-            assert (centers[1] == first + 2).all()
+            found = members(tx, np.stack([a.keys, unrelated.keys]))
+            assert found[0] == [{first, first + 1}] * BANDS.bands
+            assert found[1] == [{first + 2}] * BANDS.bands
             tx.remove_documents([first])
-            assert (tx.band_centers(a.keys[None, :]) == first + 1).all()
+            assert members(tx, a.keys[None, :])[0] == [{first + 1}] * BANDS.bands
             assert tx.counts()["band_keys"] == 3 * BANDS.bands  # kept in their run, skipped
         with store.write() as tx:  # a batch at least half as large: its run is merged, without the removed keys
             more = tx.next_id("documents", 2)
             tx.add_documents(more, [document("/a/4.txt", TEXT + " x"), document("/a/5.txt", TEXT + " y")], 1)
             assert tx.counts()["band_keys"] == 4 * BANDS.bands
-            assert (tx.band_centers(a.keys[None, :]) == first + 1).all()
+            found = members(tx, a.keys[None, :])[0]
+            assert all(first + 1 in docs and first not in docs for docs in found)
+            assert {more, more + 1} <= set().union(*found)  # the near-copies share some of its keys
 
 
 def test_band_runs_stay_few_and_find_every_stored_key(location: str) -> None:
@@ -159,9 +171,10 @@ def test_band_runs_stay_few_and_find_every_stored_key(location: str) -> None:
         with store.write() as tx:
             assert tx.counts()["band_keys"] == every.shape[0] * bands
             assert len(tx._load_runs()) <= 1 + int(np.log2(40))
-            centers = tx.band_centers(every[:, 1:].view(np.uint64))
-        assert (centers[:, 0] == every[0, 0]).all()  # the shared bucket's smallest document
-        assert (centers[:, 1:] == every[:, :1]).all()  # each other key finds its own document
+            found = members(tx, every[:, 1:].view(np.uint64))
+        ids = set(every[:, 0].tolist())
+        assert all(row[0] == ids for row in found)  # the bucket every document shares
+        assert all(row[1:] == [{doc}] * (bands - 1) for row, doc in zip(found, every[:, 0].tolist(), strict=True))
 
 
 def test_the_database_refuses_a_group_that_names_a_missing_document(location: str) -> None:
@@ -189,7 +202,7 @@ def test_a_failed_transaction_leaves_nothing_behind(location: str) -> None:
             assert tx.counts() == {"documents": 0, "groups": 0, "grouped_documents": 0, "verified_pairs": 0,
                                    "band_keys": 0}
         with store.write() as tx:  # nor is the run it made
-            assert (tx.band_centers(doc.keys[None, :]) == -1).all()
+            assert tx.band_members(doc.keys[None, :])[2].tolist() == []
 
 
 def test_an_unfinished_scan_is_resumed_by_the_next_one(location: str) -> None:

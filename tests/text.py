@@ -82,3 +82,13 @@ def corpus(folder: Path, documents: int, groups: int, words: int = 70, per_folde
         else:
             name.write_text(prose(n, words))
     return planted
+
+
+def versions(seed: int, count: int = 5) -> list[str]:
+    """Return a family of `count` texts, each edited from an earlier one: some are near-duplicates of one
+    another and not of the others, and two that are not may still share an LSH band by chance."""
+    rng = random.Random(seed)
+    texts = [prose(seed, 60)]
+    for k in range(count - 1):
+        texts.append(edited(rng.choice(texts), seed * 10 + k, edits=rng.randint(3, 10)))
+    return texts

@@ -14,6 +14,9 @@ paths. Then, on the workers:
 3. verify: a's shingle hashes go, one row per hash and once per receiving
    partition, to the partitions that hold a's partners, and `groups.verify`
    checks each edge where b's shingles already are.
+4. misfits: the verified pairs go to the partitions of step 2, whose buckets
+   of three or more were kept, and `index.misfit_edges` gives the pairs to
+   verify beyond the stars; they are verified as in step 3.
 
 The driver collects the verified pairs (edges exist only between
 near-duplicates), builds the groups as connected components, has the few
@@ -185,11 +188,17 @@ def run(
     rows = signed.map_partitions(frames.band_rows, bands, meta=frames.band_rows(meta, bands))
     shuffled = _settle(rows.shuffle(on="key", npartitions=signed.npartitions).persist(), client)
     done("band shuffle")
-    by_a = _settle(candidate_edges(shuffled, signed).persist(), client)
+    by_a = candidate_edges(shuffled, signed).persist()
+    crowded = shuffled.map_partitions(frames.crowded_partition, meta=frames.crowded_partition(rows._meta)).persist()
+    by_a, crowded = _settle(by_a, client), _settle(crowded, client)
     del shuffled  # the shuffled rows are released on the workers once bucketed
     candidate_pairs = int(by_a.map_partitions(len, meta=(None, "int64")).compute().sum())
     done("candidates")
     verified = measure(by_a, signed, options.threshold, options.containment).compute()
+    more = misfit_edges(crowded, by_a, verified, signed).persist()
+    candidate_pairs += int(more.map_partitions(len, meta=(None, "int64")).compute().sum())
+    verified = pd.concat([verified, measure(more, signed, options.threshold, options.containment).compute()])
+    del by_a, crowded, more
     done("verified")
 
     ids = facts.index.to_numpy(np.int64)[facts["reason"].to_numpy() == ""]
@@ -258,6 +267,20 @@ def candidate_edges(shuffled: dd.DataFrame, signed: dd.DataFrame) -> dd.DataFram
     )
     by_a = edges.set_index("a", divisions=signed.divisions)
     return by_a.map_partitions(frames.distinct_edges, meta=by_a._meta)
+
+
+def misfit_edges(crowded: dd.DataFrame, by_a: dd.DataFrame, verified: pd.DataFrame,
+                 signed: dd.DataFrame) -> dd.DataFrame:
+    """Return the pairs to verify beyond the stars (`index.misfit_edges`), indexed by a, less those of `by_a`.
+
+    The verified pairs (edges only between near-duplicates, few) go to every
+    partition of crowded buckets as one array in the graph.
+    """
+    from dask.delayed import delayed
+
+    edges = delayed(verified[["a", "b"]].to_numpy(np.int64), pure=True)
+    pairs = crowded.map_partitions(frames.misfit_partition, edges, meta=frames.edges_frame(np.empty((0, 2), np.int64)))
+    return dd_map(frames.distinct_edges, pairs.set_index("a", divisions=signed.divisions), by_a, meta=by_a._meta)
 
 
 def measure(

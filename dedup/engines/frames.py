@@ -135,20 +135,38 @@ def bucket_partition(rows: pd.DataFrame) -> pd.DataFrame:
     The shuffle on `key` brings every (band, key) bucket whole into one
     partition; `index.bucket_edges` then links each bucket band by band.
     """
+    return edges_frame(index.Candidates.of([star for _, star in _stars(rows)]).pairs)
+
+
+def crowded_partition(rows: pd.DataFrame) -> pd.DataFrame:
+    """Return the star edges of the buckets of three documents or more in one shuffled partition, with their band."""
+    found = [(band, index.crowded(star)) for band, star in _stars(rows)]
+    return pd.DataFrame({
+        "band": np.concatenate([np.full(len(star), band, np.int16) for band, star in found] or [np.empty(0, np.int16)]),
+        "a": np.concatenate([star[:, 0] for _, star in found] or [np.empty(0, _I64)]),
+        "b": np.concatenate([star[:, 1] for _, star in found] or [np.empty(0, _I64)]),
+    })
+
+
+def misfit_partition(crowded: pd.DataFrame, verified: index.Edges) -> pd.DataFrame:
+    """Return the pairs (a < b) to verify beyond the stars of a partition's crowded buckets (`index.misfit_edges`)."""
+    band = crowded["band"].to_numpy()
+    star = crowded[["a", "b"]].to_numpy(_I64)
+    order = np.argsort(band, kind="stable")  # a band's edges keep their order: a bucket's are consecutive
+    cuts = np.flatnonzero(np.diff(band[order])) + 1
+    found = [index.misfit_edges(star[part], verified) for part in np.split(order, cuts) if len(part)]
+    return edges_frame(index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), _I64))
+
+
+def _stars(rows: pd.DataFrame) -> list[tuple[int, index.Edges]]:
+    """Return each band's star (`index.bucket_edges`) of the shuffled rows of one partition."""
     band = rows["band"].to_numpy()
     keys = rows["key"].to_numpy(dtype=np.uint64)
     ids = rows[ID].to_numpy(dtype=np.int64)
     order = np.argsort(band, kind="stable")
     cuts = np.flatnonzero(np.diff(band[order])) + 1
-    found = [
-        index.bucket_edges(keys[part], ids[part]) for part in np.split(order, cuts) if len(part)
-    ]
-    edges = (
-        index.unique_edges(np.concatenate(found))
-        if found
-        else index.unique_edges(np.empty((0, 2), np.int64))
-    )
-    return edges_frame(edges)
+    parts = [part for part in np.split(order, cuts) if len(part)]
+    return [(int(band[part[0]]), index.bucket_edges(keys[part], ids[part])) for part in parts]
 
 
 def edges_frame(edges: index.Edges) -> pd.DataFrame:
@@ -156,11 +174,14 @@ def edges_frame(edges: index.Edges) -> pd.DataFrame:
     return pd.DataFrame({"a": edges[:, 0].astype(np.int64), "b": edges[:, 1].astype(np.int64)})
 
 
-def distinct_edges(by_a: pd.DataFrame) -> pd.DataFrame:
-    """Drop repeated edges of a partition indexed by a (an edge found in several bands)."""
+def distinct_edges(by_a: pd.DataFrame, tried: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Drop repeated edges of a partition indexed by a (an edge found in several bands), and those in `tried`."""
     edges = index.unique_edges(
         np.stack([by_a.index.to_numpy(_I64), by_a["b"].to_numpy(_I64)], axis=1)
     )
+    if tried is not None and len(edges):
+        seen = np.stack([tried.index.to_numpy(_I64), tried["b"].to_numpy(_I64)], axis=1)
+        edges = edges[~np.isin(index.codes(edges), index.codes(seen))]
     return pd.DataFrame({"b": edges[:, 1]}, index=pd.Index(edges[:, 0], name="a"))
 
 

@@ -345,18 +345,6 @@ class SQLStore:
         kept = np.isin(docs, self._existing(distinct(docs)))  # the runs keep the keys of documents taken out
         return rows[kept], bands[kept], docs[kept]
 
-    def band_centers(self, keys: U64) -> npt.NDArray[np.int64]:
-        """Return, for each (document, band) key, the smallest id of a stored document with that key, else -1."""
-        out = np.full(keys.shape, -1, dtype=np.int64)
-        rows, bands, docs = self.band_members(keys)
-        if len(docs) == 0:  # (also when every document under these keys was taken out: an edited file's old version)
-            return out
-        order = np.lexsort((docs, bands, rows))  # the smallest document first in each (row, band)
-        rows, bands, docs = rows[order], bands[order], docs[order]
-        first = np.concatenate(([True], (rows[1:] != rows[:-1]) | (bands[1:] != bands[:-1])))
-        out[rows[first], bands[first]] = docs[first]
-        return out
-
     def words_and_paths(self, ids: Iterable[int]) -> dict[int, tuple[int, bytes]]:
         """Return each document's word count and path."""
         fragment, param = self._ids(ids)
