@@ -184,6 +184,8 @@ def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stam
     """Split the files found into those whose size, time and pipeline match the index, and the rest."""
     versions = {kind: document_version(kind) for kind in {c.kind for c in spelled.values()}}
     examine = os.stat if options.follow_symlinks else os.lstat  # (no keyword to parse 100,000 times)
+    uid = os.geteuid() if hasattr(os, "geteuid") else -1
+    gids = set(os.getgroups()) | {os.getegid()} if hasattr(os, "getegid") else set()
     same, check = [], []
     for key, candidate in spelled.items():
         old = stamps.get(key)
@@ -193,11 +195,25 @@ def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stam
             except OSError:
                 check.append(key)
                 continue
-            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns:
+            if st.st_size == old.size and st.st_mtime_ns == old.mtime_ns and (
+                    st.st_mode & 0o444 == 0o444 or _may_read(st, uid, gids)):
                 same.append(key)
                 continue
         check.append(key)
     return same, check
+
+
+def _may_read(st: os.stat_result, uid: int, gids: set[int]) -> bool:
+    """Whether a file's permission bits let this process read it.
+
+    A file made unreadable (chmod) keeps its size and time: the bits say to
+    look at it again, and reading it tells (root may still read it).
+    """
+    if st.st_uid == uid:
+        return bool(st.st_mode & stat.S_IRUSR)
+    if st.st_gid in gids:
+        return bool(st.st_mode & stat.S_IRGRP)
+    return bool(st.st_mode & stat.S_IROTH)
 
 
 def _reason(path: bytes, skipped: dict[bytes, str]) -> str:

@@ -882,6 +882,30 @@ def test_unreadable_files_and_folders_are_reported(tmp_path: Path, named: bool) 
     }
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_a_file_made_unreadable_between_indexed_scans_is_removed_as_unreadable(tmp_path: Path) -> None:
+    """chmod keeps a file's size and time: the rescan must still notice it can no longer read it."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    docs.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (docs / name).write_text(f"The text of {name}, which anyone may read for now.\n")
+    command = without_root_powers(dedup_command("scan", str(docs), "--index", index, "--format", "json", "-q"))
+    if command is None:
+        pytest.skip("running as root without setpriv to give up the power to read everything")
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120, env=child_env())
+    assert first.returncode == 0, first.stderr
+    (docs / "b.txt").chmod(0)
+    second = subprocess.run(command, capture_output=True, text=True, timeout=120, env=child_env())
+    assert second.returncode == 0, second.stderr
+    report = json.loads(second.stdout)
+    assert report["index"]["removed"] == [{"path": str(docs / "b.txt"), "reason": "unreadable", "group": None}]
+    assert [s["reason"] for s in report["skipped"]] == ["unreadable"]
+    assert report["index"]["documents"] == 1
+    (docs / "b.txt").chmod(0o644)
+    third = json.loads(subprocess.run(command, capture_output=True, text=True, timeout=120, env=child_env()).stdout)
+    assert third["index"]["new"] == [{"path": str(docs / "b.txt"), "group": None}]
+
+
 def interrupt_corpus(root: Path, files: int) -> None:
     root.mkdir()
     # Read first: an extracted format, so that the extraction worker runs while the rest is read.
