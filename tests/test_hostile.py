@@ -906,6 +906,41 @@ def test_a_file_made_unreadable_between_indexed_scans_is_removed_as_unreadable(t
     assert third["index"]["new"] == [{"path": str(docs / "b.txt"), "group": None}]
 
 
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX permissions")
+def test_an_index_in_a_folder_that_may_not_be_written_is_read_by_stats_and_report(tmp_path: Path) -> None:
+    """WAL mode makes a -shm file beside the index: where it cannot, stats and report read the file as it is."""
+    docs, shared = tmp_path / "docs", tmp_path / "shared?#1"  # a name SQLite's URIs must encode
+    docs.mkdir()
+    shared.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (docs / name).write_text("The same short text, twice over, for one group of two.\n")
+    index = str(shared / "index.db")
+    for _ in range(2):  # the second opens the index made by the first (it took the name for another file)
+        built = subprocess.run(dedup_command("scan", str(docs), "--index", index, "-q", "-o", os.devnull),
+                               capture_output=True, text=True, timeout=120, env=child_env())
+        assert built.returncode == 0, built.stderr
+    assert sorted(p.name for p in shared.iterdir()) == ["index.db"]
+    commands = [without_root_powers(dedup_command("index", what, index, "--format", "json"))
+                for what in ("stats", "report")]
+    rescan = without_root_powers(dedup_command("scan", str(docs), "--index", index, "-q"))
+    if rescan is None:
+        pytest.skip("running as root without setpriv to give up the power to write everywhere")
+    shared.chmod(0o555)
+    try:
+        stats, report = (subprocess.run(c, capture_output=True, text=True, timeout=120, env=child_env())
+                         for c in commands if c is not None)
+        scan_done = subprocess.run(rescan, capture_output=True, text=True, timeout=120, env=child_env())
+    finally:
+        shared.chmod(0o755)
+    assert stats.returncode == 0, stats.stderr
+    assert json.loads(stats.stdout)["documents"] == 2
+    assert report.returncode == 0, report.stderr
+    assert [len(g["documents"]) for g in json.loads(report.stdout)["groups"]] == [2]
+    assert scan_done.returncode == 2 and "dedup: error: cannot use" in scan_done.stderr
+    assert "Traceback" not in scan_done.stderr + stats.stderr + report.stderr
+    assert sorted(p.name for p in shared.iterdir()) == ["index.db"]
+
+
 def interrupt_corpus(root: Path, files: int) -> None:
     root.mkdir()
     # Read first: an extracted format, so that the extraction worker runs while the rest is read.

@@ -8,6 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from dedup.store import StoreError
@@ -38,7 +39,12 @@ class SQLiteStore(SQLStore):
             self._make_tables()
         except sqlite3.DatabaseError as err:
             self.close()
-            raise StoreError(f"cannot use {path} as an index: {err}") from err
+            if create or not _read_only_here(path, err):
+                raise StoreError(f"cannot use {path} as an index: {err}") from err
+            # `stats` and `report` of an index in a folder this process may not write (WAL mode needs
+            # its -shm file there), with no write-ahead log left: read as the file is.
+            log.info("%s is in a read-only folder: read as it is", path)
+            self._conn = _immutable(path)
 
     def _make_tables(self) -> None:
         """Make the tables and indexes that a new index, or one made by an older dedup, lacks.
@@ -149,14 +155,39 @@ def _refuse_foreign_file(path: str, create: bool) -> None:
         raise StoreError(f"cannot open the index {path}: {err.strerror}") from err
     if head != _SQLITE_MAGIC:
         raise StoreError(f"{path} exists and is not a dedup index; it was left as it is (give a new path)")
+    query = "SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'"
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as probe:
-            ours = probe.execute("SELECT 1 FROM sqlite_master WHERE name = 'dedup_meta'").fetchone()
-        probe.close()
+        probe = sqlite3.connect(_uri(path, "mode=ro"), uri=True)
+        try:
+            ours = probe.execute(query).fetchone()
+        except sqlite3.DatabaseError as err:
+            if not _read_only_here(path, err):
+                raise
+            probe.close()
+            probe = _immutable(path)
+            ours = probe.execute(query).fetchone()
+        finally:
+            probe.close()
     except sqlite3.DatabaseError as err:
         raise _failed(path, err) from err
     if not ours:
         raise StoreError(f"{path} is an SQLite database but not a dedup index; it was left as it is")
+
+
+def _uri(path: str, query: str) -> str:
+    """Return SQLite's URI of a file, with `query` (a name with ? or # in it is percent-encoded)."""
+    return f"{Path(os.path.abspath(path)).as_uri()}?{query}"
+
+
+def _read_only_here(path: str, err: sqlite3.Error) -> bool:
+    """Whether `err` is SQLite unable to make a WAL index's -shm file beside it, with no -wal file to read."""
+    code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN) and not os.path.exists(path + "-wal")
+
+
+def _immutable(path: str) -> sqlite3.Connection:
+    """Open an index as a file nobody changes: no lock, no -shm file (for a read-only folder)."""
+    return sqlite3.connect(_uri(path, "immutable=1"), uri=True, isolation_level=None, check_same_thread=False)
 
 
 def _failed(path: str, err: sqlite3.Error) -> StoreError:
