@@ -126,6 +126,37 @@ def has_digit(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
 
+_THOUSANDS = {"de": ".", "en": ","}
+_DECIMAL = {"de": ",", "en": "."}
+
+
+def number_value(word: str, lang: str) -> str | None:
+    """Return a figure as the language writes it (de 1.500,5; en 1,500.5) without its separators, else None.
+
+    A thousands separator counts only between groups of three digits:
+    "1.500" is 1500 in German and 1.5 in English. Digits are kept as they
+    are: 007 is not 7, nor 1.50 1.5.
+    """
+    sep, point = _THOUSANDS[lang], _DECIMAL[lang]
+    whole, _, fraction = word.partition(point)
+    groups = whole.split(sep)
+    if not all(g.isdigit() and g.isascii() for g in groups) or not 0 < len(groups[0]) <= (3 if len(groups) > 1 else 30):
+        return None
+    if any(len(g) != 3 for g in groups[1:]) or (fraction and not (fraction.isdigit() and fraction.isascii())):
+        return None
+    return "".join(groups) + ("." + fraction if fraction else "")
+
+
+def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
+    """Return whether two runs of words say the same thing, figures written otherwise (1.500 and 1500 in German)."""
+    if len(a) != len(b):
+        return False
+    for x, y in zip(a, b, strict=True):
+        if x != y and (number_value(x, lang) is None or number_value(x, lang) != number_value(y, lang)):
+            return False
+    return True
+
+
 # -- inflection ---------------------------------------------------------------
 
 

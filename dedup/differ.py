@@ -25,6 +25,7 @@ from dedup.normalize import Normalized, line_starts, locate, normalize
 CONTEXT_WORDS = 6
 MAX_USAGES = 20
 SAME_DATE = "same date in another form"
+SAME_NUMBER = "same number in another form"
 _BLANKS = re.compile(r"\s+")
 
 
@@ -159,7 +160,7 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         same = dates_a and dates_a == dates_b and None not in dates_a
         return Category.DATE, SAME_DATE if same else ""
     if any(classify.has_digit(w) for w in words_a + words_b):
-        return Category.NUMBER, ""
+        return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang):
         return Category.INFLECTION, ""
     if _is_name(h, sa, sb, lang):
@@ -240,7 +241,7 @@ def _discrepancy(
     h: Hunk, category: Category, note: str, sa: Side, sb: Side, a: Version, b: Version, kind: str = ""
 ) -> Discrepancy:
     kind = kind or ("added" if h.a0 == h.a1 else "removed" if h.b0 == h.b1 else "changed")
-    minor = category in MINOR or note == SAME_DATE
+    minor = category in MINOR or note in (SAME_DATE, SAME_NUMBER)
     return Discrepancy(
         category=category,
         kind=kind,

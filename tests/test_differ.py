@@ -81,6 +81,22 @@ def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
     ]
 
 
+def test_the_same_figure_with_its_language_s_separators_is_minor_and_a_changed_one_is_not() -> None:
+    # German groups thousands with "." and English with ",": the same text with or without them is the same
+    # number; "4.800" in English is four point eight, not 4800.
+    same = [(edit(GERMAN, "6,4 Millionen", "6.400.000"), edit(GERMAN, "6,4 Millionen", "6400000")),
+            (edit(ENGLISH, "4.8 million", "4,800,000"), edit(ENGLISH, "4.8 million", "4800000"))]
+    for a, b in same:
+        assert [(d.category, d.severity, d.note) for d in diff(a, b)] == [
+            (Category.NUMBER, "minor", "same number in another form")]
+    changed = [(edit(ENGLISH, "4.8 million", "4.800"), edit(ENGLISH, "4.8 million", "4800")),
+               (edit(GERMAN, "6,4 Millionen", "6,4"), edit(GERMAN, "6,4 Millionen", "6.4")),
+               (edit(GERMAN, "18 Kilometer", "018 Kilometer"), GERMAN),
+               (edit(ENGLISH, "4.8 million", "4.80 million"), ENGLISH)]
+    for a, b in changed:
+        assert [(d.category, d.severity, d.note) for d in diff(a, b)] == [(Category.NUMBER, "major", "")], (a, b)
+
+
 def test_a_month_spelled_with_letters_that_only_match_ignoring_case_is_a_date() -> None:
     # "ſ" (long s), "ı" (dotless i) and "İ" match s and i under IGNORECASE but lower-case to something else:
     # their dates are read as any other (the month's name was once looked up as written, a KeyError).
