@@ -210,6 +210,8 @@ def name_score(words: Sequence[str], index: int, lang: str,
         return -5.0 if word.lower() not in _PARTICLES else 0.0
     score = _shape(word) + _place(_neighbour(words, index, -1), _neighbour(words, index, -2),
                                   _neighbour(words, index, 1), lang)
+    if word.lower().endswith(lexicon.ROLE_SUFFIXES):
+        score -= 2.0  # "sagte Landrätin Kemmler": the role is a noun, the name comes after it
     window = [w.lower() for w in words[max(0, index - 8) : index]]
     if any(w.endswith(lexicon.ROLE_SUFFIXES) for w in window):
         score += 1.5
@@ -249,6 +251,8 @@ def _place(prev: str | None, before_prev: str | None, nxt: str | None, lang: str
         score += 1.5  # "in Darmstadt"; a German noun would take its article
     elif prev[0].isupper() and prev[0].isalpha():
         score += 1.0  # "Ian Murdock", "Stadt Darmstadt"
+    elif low in lexicon.SPEECH_VERBS:
+        score += 2.0  # "sagte Kemmler", "betonte Brandner": the speaker, after the verb (not "sagte" as an adjective)
     elif prev.isalpha() and prev.islower() and low.endswith(_ADJECTIVE_ENDINGS):
         score -= 1.0  # "einen sicheren Weg"
     else:

@@ -81,6 +81,17 @@ def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
     ]
 
 
+def test_a_speaker_named_right_after_the_speech_verb_is_a_name() -> None:
+    # German puts the speaker after the verb ("sagte Kemmler", "erklärte Ostwald"); the verb's ending -e is
+    # not an adjective's. A role noun there is not a name.
+    a = edit(GERMAN, "Viele Familien hätten", "Zudem erklärte Ostwald, viele Familien hätten")
+    b = edit(GERMAN, "Viele Familien hätten", "Zudem erklärte Weidner, viele Familien hätten")
+    assert major(diff(a, b)) == [("name", "changed", "Ostwald", "Weidner")]
+    c = edit(GERMAN, "Viele Familien hätten", "Zudem erklärte Kreisrat Ostwald, viele Familien hätten")
+    d = edit(GERMAN, "Viele Familien hätten", "Zudem erklärte Bürgermeister Ostwald, viele Familien hätten")
+    assert major(diff(c, d)) == [("word", "changed", "Kreisrat", "Bürgermeister")]
+
+
 def test_the_same_figure_with_its_language_s_separators_is_minor_and_a_changed_one_is_not() -> None:
     # German groups thousands with "." and English with ",": the same text with or without them is the same
     # number; "4.800" in English is four point eight, not 4800.
