@@ -142,14 +142,14 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
 
 def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) -> tuple[Category, str]:
     """Return the category of a hunk and a note, checking the most specific categories first."""
-    if h.sentence:
-        return Category.SENTENCE, ""
     words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)]
     words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)]
     if words_a == words_b:
         return Category.PUNCTUATION, ""
     if [w.casefold() for w in words_a] == [w.casefold() for w in words_b]:
-        return Category.CASE, ""
+        return Category.CASE, ""  # a headline in capitals too, which the aligner took for a rewritten sentence
+    if h.sentence:
+        return Category.SENTENCE, ""
     edge = _edge(h, sa, sb, a, b)
     if edge is not None:
         return edge, ""

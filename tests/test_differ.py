@@ -81,6 +81,12 @@ def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
     ]
 
 
+def test_a_headline_in_capitals_in_one_version_is_a_change_of_case() -> None:
+    a = "NEUE RADWEGE FÜR DEN LANDKREIS OBERWALD\n\n" + GERMAN
+    b = "Neue Radwege für den Landkreis Oberwald\n\n" + GERMAN
+    assert [(d.category, d.severity) for d in diff(a, b)] == [(Category.CASE, "minor")]
+
+
 def test_a_speaker_named_right_after_the_speech_verb_is_a_name() -> None:
     # German puts the speaker after the verb ("sagte Kemmler", "erklärte Ostwald"); the verb's ending -e is
     # not an adjective's. A role noun there is not a name.
