@@ -33,7 +33,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any, TypeVar
 
-from dedup import __version__, changes, collecting, fingerprint, index, sources
+from dedup import __version__, changes, collecting, fingerprint, index, markup, sources
 from dedup.changes import (
     IndexChange,
     IndexedScanResult,
@@ -88,6 +88,8 @@ def parameters(options: ScanOptions) -> dict[str, Any]:
 def document_version(kind: str) -> str:
     """Return the version of the extraction and normalization that a document of `kind` goes through."""
     version = f"normalize {NORMALIZER_VERSION}"
+    if kind == "markdown":
+        version += f"; markup {markup.VERSION}"
     library = _EXTRACTORS.get(kind)
     if library is not None:
         from importlib import metadata  # here: 30 ms that a rescan of text files need not pay

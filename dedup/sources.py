@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 
+from dedup import markup
 from dedup.errors import SourceError
 from dedup.options import ScanOptions
 
@@ -264,6 +265,8 @@ def read(candidate: Candidate, options: ScanOptions) -> Document | Skipped:
     if isinstance(decoded, str):
         return Skipped(path, decoded, _DECODE_DETAIL[decoded])
     text, encoding = decoded
+    if candidate.kind == "markdown":
+        text = markup.markdown_text(text)
     if not text.strip():
         return Skipped(path, "empty", "no text in the file")
     return Document(path, text, encoding, candidate.kind)

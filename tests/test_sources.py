@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 
+from dedup import markup
 from dedup.options import ScanOptions
 from dedup.sources import Candidate, Document, Skipped, decode, discover, read
 from tests.conftest import write
+
+Run = Callable[..., Result]
 
 TEXT = "Grüße aus Köln: „Straße“ und Maß – naïve café.\n"
 
@@ -212,3 +218,27 @@ def test_unreadable_file_is_skipped_with_the_reason(tmp_path: Path) -> None:
     path.chmod(0)
     result = read(Candidate(str(path), "text"), ScanOptions())
     assert isinstance(result, Skipped) and result.reason == "unreadable"
+
+
+def test_markdown_links_and_images_are_blanked_out_in_place() -> None:
+    text = ('# Title\n\nSee [the plan](https://example.org/plan "The plan") and [Petra Kemmler](<a b.html>).\n'
+            '![A photo of the road](img/road.jpg) [not a link] (nor this) [x](unclosed\n')
+    out = markup.markdown_text(text)
+    assert len(out) == len(text) and [m.start() for m in re.finditer("\n", out)] == [
+        m.start() for m in re.finditer("\n", text)]
+    assert out.split() == ["#", "Title", "See", "the", "plan", "and", "Petra", "Kemmler", ".", "[not", "a", "link]",
+                           "(nor", "this)", "[x](unclosed"]
+    assert out.index("Kemmler") == text.index("Kemmler")  # positions are the file's
+    assert markup.markdown_text("no links [here] (at all)") == "no links [here] (at all)"
+
+
+def test_a_markdown_version_with_links_differs_from_its_plain_text_only_where_words_do(run: Run,
+                                                                                       tmp_path: Path) -> None:
+    md = write(tmp_path, "a.md", "# Radwege\n\nLandrätin [Petra Kemmler](https://example.org/kemmler) erklärte, "
+                                 "dass ![Karte](karte.png) 18 Kilometer neue Wege entstehen.\n")
+    txt = write(tmp_path, "b.txt", "Radwege\n\nLandrätin Petra Kemmler erklärte, dass 20 Kilometer neue Wege "
+                                   "entstehen.\n")
+    result = run("diff", str(md), str(txt), "--format", "json")
+    found = [(d["category"], d["a_text"], d["b_text"], d["a"]["line"], d["a"]["column"])
+             for d in json.loads(result.stdout)["discrepancies"] if d["severity"] == "major"]
+    assert found == [("number", "18", "20", 3, md.read_text().splitlines()[2].index("18") + 1)]
