@@ -39,7 +39,7 @@ BENCH = Path(__file__).resolve().parent
 PHASES = [
     ("discover", r"^discover \(dedup/sources\.py"),
     ("sign", r"^sign_batch \(dedup/scan\.py"),
-    ("LSH candidates", r"^candidate_pairs \(dedup/index\.py"),
+    ("LSH candidates", r"^candidates \(dedup/index\.py"),
     ("verify", r"^verify \(dedup/groups\.py"),
     ("cluster", r"^cluster \(dedup/groups\.py"),
     ("differ", r"^compare_group \(dedup/scan\.py"),

@@ -152,7 +152,10 @@ def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
-        if x != y and (number_value(x, lang) is None or number_value(x, lang) != number_value(y, lang)):
+        if x == y:
+            continue
+        value = number_value(x, lang)
+        if value is None or value != number_value(y, lang):
             return False
     return True
 

@@ -127,28 +127,20 @@ def candidates(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int
         return Candidates.of(list(pool.map(band_edges, range(keys.shape[1]))))
 
 
-def candidate_pairs(keys: U64, ids: npt.NDArray[np.int64] | None = None, threads: int = 1) -> Edges:
-    """Return the distinct star edges (a < b) over all bands, sorted: the candidates verified first."""
-    return candidates(keys, ids, threads).pairs
-
-
 def crowded(star: Edges) -> Edges:
     """Return the edges of a band's star (`bucket_edges`) whose bucket has three documents or more.
 
     In a bucket of two the member's only partner is the centre: a bucket
     needs a third document for a misfit to have a partner left to try.
     """
-    if len(star) < 2:
-        return star[:0]
-    starts = np.flatnonzero(np.concatenate(([True], star[1:, 0] != star[:-1, 0])))
-    size = np.diff(np.append(starts, len(star)))
+    _, _, size = _buckets(star)
     return star[np.repeat(size >= 2, size)]
 
 
-def misfit_edges(star: Edges, verified: Edges, limit: int = MISFIT_PAIRS) -> Edges:
-    """Return the distinct pairs (a < b) of one band's buckets to verify beyond their star.
+def misfit_edges(stars: list[Edges], verified: Edges, limit: int = MISFIT_PAIRS) -> Edges:
+    """Return the distinct pairs (a < b) of the bands' buckets to verify beyond their stars.
 
-    `star` is a band's `bucket_edges` (or their `crowded` part) and
+    `stars` are each band's `bucket_edges` (or their `crowded` part) and
     `verified` the distinct pairs that passed verification. A member whose
     edge to the bucket's centre did not pass (a misfit: it shares the key
     with the centre by chance) is paired with every other member. Then every
@@ -158,15 +150,14 @@ def misfit_edges(star: Edges, verified: Edges, limit: int = MISFIT_PAIRS) -> Edg
     the centre fits. A bucket whose misfits would give more than `limit`
     pairs keeps its star alone.
     """
-    if len(star) == 0:
-        return star[:0]
-    failed = ~np.isin(codes(star), codes(verified))
-    if not failed.any():
-        return star[:0]
-    new_bucket = np.concatenate(([True], star[1:, 0] != star[:-1, 0]))
-    bucket = np.cumsum(new_bucket) - 1
-    starts = np.flatnonzero(new_bucket)
-    size = np.diff(np.append(starts, len(star)))  # members besides the centre
+    known = np.sort(codes(verified))  # once for all the bands
+    found = [_misfits(star, ~_among(codes(star), known), limit) for star in stars if len(star)]
+    return unique_edges(np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64))
+
+
+def _misfits(star: Edges, failed: npt.NDArray[np.bool_], limit: int) -> Edges:
+    """Return the pairs of one band's misfits (`failed` edges of its star) with their buckets' other members."""
+    bucket, starts, size = _buckets(star)  # size: members besides the centre
     misfits = np.bincount(bucket, weights=failed, minlength=len(starts))
     within = misfits * (size - 1) <= limit
     misfit = np.flatnonzero(failed & within[bucket])
@@ -174,14 +165,27 @@ def misfit_edges(star: Edges, verified: Edges, limit: int = MISFIT_PAIRS) -> Edg
     skip = np.repeat(np.cumsum(count) - count, count)
     partner = np.repeat(starts[bucket[misfit]], count) + np.arange(int(count.sum())) - skip
     a, b = np.repeat(star[misfit, 1], count), star[partner, 1]
-    pairs = np.stack([np.minimum(a, b), np.maximum(a, b)], axis=1)[a != b]
-    return unique_edges(pairs)
+    kept = a != b
+    return np.stack([np.minimum(a[kept], b[kept]), np.maximum(a[kept], b[kept])], axis=1)
+
+
+def _buckets(star: Edges) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Return each edge's bucket, and each bucket's first edge and size, of a band's star (a bucket's edges are
+    consecutive, with one centre)."""
+    new_bucket = np.concatenate(([True], star[1:, 0] != star[:-1, 0])) if len(star) else np.empty(0, dtype=bool)
+    starts = np.flatnonzero(new_bucket)
+    return np.cumsum(new_bucket) - 1, starts, np.diff(np.append(starts, len(star)))
+
+
+def _among(values: npt.NDArray[np.int64], known: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """Return whether each value is in the sorted array `known` (np.isin without sorting `known` again)."""
+    at = np.minimum(np.searchsorted(known, values), max(len(known) - 1, 0))
+    return known[at] == values if len(known) else np.zeros(len(values), dtype=bool)
 
 
 def misfit_pairs(found: Candidates, verified: Edges, limit: int = MISFIT_PAIRS) -> Edges:
-    """Return the distinct pairs beyond the stars to verify (`misfit_edges` of each band), less the stars' own."""
-    more = [misfit_edges(star, verified, limit) for star in found.crowded]
-    pairs = unique_edges(np.concatenate(more) if more else np.empty((0, 2), dtype=np.int64))
+    """Return the distinct pairs beyond the stars to verify (`misfit_edges`), less the stars' own."""
+    pairs = misfit_edges(found.crowded, verified, limit)
     return pairs[~np.isin(codes(pairs), codes(found.pairs))]
 
 

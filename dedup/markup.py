@@ -22,8 +22,6 @@ _LINK = re.compile(
     r"\([ \t]*(?:<[^<>\n]*>|[^\s()<>]*)"  # (target or (<target>
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"  # an optional "title", then )
 )
-_NOT_LINE_END = re.compile(r"[^\n\r]")
-
 
 def markdown_text(text: str) -> str:
     """Return `text` with the syntax of its inline links and its images replaced by spaces."""
@@ -33,8 +31,8 @@ def markdown_text(text: str) -> str:
 
 
 def _blanked(match: re.Match[str]) -> str:
-    whole = match.group(0)
+    whole = match.group(0)  # within one line: the pattern matches no line end
     if match.group("image"):
-        return _NOT_LINE_END.sub(" ", whole)
+        return " " * len(whole)
     start, end = match.start("text") - match.start(), match.end("text") - match.start()
     return " " * start + whole[start:end] + " " * (len(whole) - end)

@@ -120,7 +120,7 @@ def _recentre(tx: Transaction, taken: dict[int, fingerprint.U32], options: ScanO
         return []
     stored = {(min(a, b), max(a, b)) for a, b in tx.pairs_touching({int(d) for d in found.pairs.ravel()})}
     pairs = _store_verified(tx, [(a, b) for a, b in found.pairs.tolist() if (a, b) not in stored], {}, options, tally)
-    more = index.misfit_pairs(found, index.as_edges([(p.a, p.b) for p in pairs] + sorted(stored)))
+    more = index.misfit_pairs(found, index.as_edges([(p.a, p.b) for p in pairs] + list(stored)))
     return pairs + _store_verified(tx, [(a, b) for a, b in more.tolist() if (a, b) not in stored], {}, options, tally)
 
 

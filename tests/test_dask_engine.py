@@ -75,7 +75,7 @@ def test_bucketing_shuffled_rows_finds_the_local_edges() -> None:
     rng = np.random.default_rng(5)
     keys = rng.integers(0, 40, size=(300, 6)).astype(np.uint64)  # few keys: many buckets of several
     ids = np.arange(300, dtype=np.int64) * 3  # ids need not be dense
-    expected = index.candidate_pairs(keys, ids)
+    expected = index.candidates(keys, ids).pairs
     rows = pd.DataFrame(
         {
             "key": keys.ravel(),

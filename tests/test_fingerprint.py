@@ -24,7 +24,6 @@ from dedup.index import (
     band_keys,
     bands_for,
     bucket_edges,
-    candidate_pairs,
     candidates,
     crowded,
     misfit_edges,
@@ -90,12 +89,12 @@ def keys_of(fps: list) -> np.ndarray:  # type: ignore[type-arg]
 def test_near_duplicates_are_candidates_and_unrelated_texts_are_not() -> None:
     edited = GERMAN.replace("Montag", "Dienstag").replace("18 Kilometer", "20 Kilometer")
     fps = prints(GERMAN, ENGLISH, edited, ENGLISH.replace("Monday", "Friday"))
-    assert candidate_pairs(keys_of(fps)).tolist() == [[0, 2], [1, 3]]
+    assert candidates(keys_of(fps)).pairs.tolist() == [[0, 2], [1, 3]]
 
 
 def test_candidate_ids_are_the_given_ones() -> None:
     fps = prints(GERMAN, GERMAN)
-    assert candidate_pairs(keys_of(fps), np.array([7, 3])).tolist() == [[3, 7]]
+    assert candidates(keys_of(fps), np.array([7, 3])).pairs.tolist() == [[3, 7]]
 
 
 def test_a_bucket_of_k_documents_gives_k_minus_1_edges_to_its_smallest_id() -> None:
@@ -109,7 +108,7 @@ def test_a_document_under_a_key_twice_links_to_nothing_more() -> None:
     keys = np.array([5, 9, 5, 5, 9, 5], dtype=np.uint64)
     ids = np.array([4, 6, 4, 8, 6, 8])
     assert bucket_edges(keys, ids).tolist() == [[4, 8]]
-    assert candidate_pairs(keys[:, None], ids).tolist() == [[4, 8]]
+    assert candidates(keys[:, None], ids).pairs.tolist() == [[4, 8]]
 
 
 def test_a_member_that_fails_its_centre_is_paired_with_the_other_members_of_its_bucket() -> None:
@@ -117,11 +116,11 @@ def test_a_member_that_fails_its_centre_is_paired_with_the_other_members_of_its_
     assert star.tolist() == [[1, 2], [1, 3], [1, 4], [5, 6]]
     assert crowded(star).tolist() == [[1, 2], [1, 3], [1, 4]]  # a bucket of two has no other member to try
     fits = as_edges([(1, 2), (1, 4), (5, 6)])
-    assert misfit_edges(star, fits).tolist() == [[2, 3], [3, 4]]
-    assert misfit_edges(star, as_edges([(1, 2), (5, 6)])).tolist() == [[2, 3], [2, 4], [3, 4]]
-    assert misfit_edges(star, as_edges([(1, 2), (1, 3), (1, 4), (5, 6)])).tolist() == []
-    assert misfit_edges(star, fits, limit=1).tolist() == []  # a bucket past the limit keeps its star alone
-    assert misfit_edges(star, fits, limit=2).tolist() == [[2, 3], [3, 4]]
+    assert misfit_edges([star], fits).tolist() == [[2, 3], [3, 4]]
+    assert misfit_edges([star], as_edges([(1, 2), (5, 6)])).tolist() == [[2, 3], [2, 4], [3, 4]]
+    assert misfit_edges([star], as_edges([(1, 2), (1, 3), (1, 4), (5, 6)])).tolist() == []
+    assert misfit_edges([star], fits, limit=1).tolist() == []  # a bucket past the limit keeps its star alone
+    assert misfit_edges([star], fits, limit=2).tolist() == [[2, 3], [3, 4]]
 
 
 def test_misfit_pairs_leave_out_the_pairs_of_any_star() -> None:
@@ -175,9 +174,9 @@ def test_bands_bucketed_on_threads_give_the_edges_of_one_thread() -> None:
     rng = np.random.default_rng(7)
     keys = rng.integers(0, 40, size=(3000, 12)).astype(np.uint64)  # many buckets, some of hundreds of documents
     ids = rng.permutation(10_000)[:3000].astype(np.int64)
-    alone = candidate_pairs(keys, ids, threads=1)
+    alone = candidates(keys, ids, threads=1).pairs
     assert len(alone) > 3000
-    assert candidate_pairs(keys, ids, threads=3).tolist() == alone.tolist()
+    assert candidates(keys, ids, threads=3).pairs.tolist() == alone.tolist()
 
 
 def test_distinct_is_numpy_unique_without_importing_numpy_ma() -> None:
@@ -185,7 +184,7 @@ def test_distinct_is_numpy_unique_without_importing_numpy_ma() -> None:
     assert distinct(values).tolist() == sorted(set(values.tolist()))
     assert distinct(values[:1]).tolist() == values[:1].tolist() and distinct(values[:0]).tolist() == []
     script = ("import sys, numpy as np; from dedup import index; "
-              "index.candidate_pairs(np.array([[1], [1], [2]], dtype=np.uint64)); print('numpy.ma' in sys.modules)")
+              "index.candidates(np.array([[1], [1], [2]], dtype=np.uint64)); print('numpy.ma' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True).stdout == "False\n"
 

@@ -150,12 +150,8 @@ def crowded_partition(rows: pd.DataFrame) -> pd.DataFrame:
 
 def misfit_partition(crowded: pd.DataFrame, verified: index.Edges) -> pd.DataFrame:
     """Return the pairs (a < b) to verify beyond the stars of a partition's crowded buckets (`index.misfit_edges`)."""
-    band = crowded["band"].to_numpy()
     star = crowded[["a", "b"]].to_numpy(_I64)
-    order = np.argsort(band, kind="stable")  # a band's edges keep their order: a bucket's are consecutive
-    cuts = np.flatnonzero(np.diff(band[order])) + 1
-    found = [index.misfit_edges(star[part], verified) for part in np.split(order, cuts) if len(part)]
-    return edges_frame(index.unique_edges(np.concatenate(found)) if found else np.empty((0, 2), _I64))
+    return edges_frame(index.misfit_edges([star[part] for part in _by_band(crowded["band"].to_numpy())], verified))
 
 
 def _stars(rows: pd.DataFrame) -> list[tuple[int, index.Edges]]:
@@ -163,10 +159,13 @@ def _stars(rows: pd.DataFrame) -> list[tuple[int, index.Edges]]:
     band = rows["band"].to_numpy()
     keys = rows["key"].to_numpy(dtype=np.uint64)
     ids = rows[ID].to_numpy(dtype=np.int64)
+    return [(int(band[part[0]]), index.bucket_edges(keys[part], ids[part])) for part in _by_band(band)]
+
+
+def _by_band(band: npt.NDArray[np.int16]) -> list[npt.NDArray[np.intp]]:
+    """Return the rows of each band, in their order (a bucket's star edges stay consecutive)."""
     order = np.argsort(band, kind="stable")
-    cuts = np.flatnonzero(np.diff(band[order])) + 1
-    parts = [part for part in np.split(order, cuts) if len(part)]
-    return [(int(band[part[0]]), index.bucket_edges(keys[part], ids[part])) for part in parts]
+    return [part for part in np.split(order, np.flatnonzero(np.diff(band[order])) + 1) if len(part)]
 
 
 def edges_frame(edges: index.Edges) -> pd.DataFrame:
