@@ -58,13 +58,15 @@ log = logging.getLogger(__name__)
 COMMIT_EVERY = 1024  # documents written per transaction at most...
 COMMIT_SECONDS = 2.0  # ...and at least this often: what an interruption can lose, what other scanners wait for
 # Workers come from a fork server that takes about 0.4 s of CPU to import the pipeline: work that one process
-# does in about a second is done without them, unless they were started already (`_Pool.ready`). At 1,000 new
-# files of 2 KB (0.3 s to sign, 0.9 s to compare 200 copies) they took 0.5 s of wall time off a rescan for
-# 0.5 s more of CPU.
+# does in about a second is done without them, unless they were started already (`_Pool.ready`). A scan that
+# finds many new files among many known ones starts the server first: 1,000 new files (200 copies) among
+# 100,000 known took 1.49-1.62 s instead of 1.58-1.98 s; among 50,000 known, the same; among 1,000 known,
+# 0.2 s more (waiting for the server).
 _PARALLEL_FILES = 2048  # files to hash (hashing runs at a gigabyte a second or so)
 _PARALLEL_BYTES = 8 << 20  # bytes of files to sign (about 8 MB a second)
 _PARALLEL_WORDS = 250_000  # words in the groups to compare (about 4 µs a word)
 _PARALLEL_NEW = 4096  # new files (about 8 MB): the fork server starts while the known files are examined
+_WARM_KNOWN = 65_536  # ...or 256 new files with so many known: examining them outlasts the server's start
 _BATCH = 256  # files a worker hashes, signs or compares per task
 _EXTRACTORS = {"pdf": "pypdfium2", "html": "trafilatura", "docx": "python-docx"}
 
@@ -149,7 +151,8 @@ def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuil
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with store.read() as tx:
             stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
-        if len(spelled) - len(stamps) >= _PARALLEL_NEW:  # at least so many new files
+        new = len(spelled) - len(stamps)  # at least so many new files
+        if new >= _PARALLEL_NEW or (new >= _BATCH and len(stamps) >= _WARM_KNOWN):
             pool.warm()  # its imports overlap the examination of the files known already
         unchanged, check = _unchanged(spelled, stamps, options)  # no transaction held open while files are examined
         gone = [s.id for path, s in stamps.items() if path not in spelled]
