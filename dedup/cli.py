@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 from functools import wraps
@@ -225,7 +225,7 @@ def normalize(file: str, show_removed: bool) -> None:
 
     item = read_named(file, ScanOptions())
     result = run_normalize(item.text)
-    click.echo(result.text)
+    _print([result.text])
     if show_removed:
         # Where each artifact sat in the extracted text, what it was, and what replaced it.
         # On stderr: stdout stays the clean text (`dedup normalize --show-removed f > clean.txt`).
@@ -258,19 +258,19 @@ def index_stats(location: str, fmt: str) -> None:
 
     found = stats(location)
     if fmt == "json":
-        click.echo(dumps(found))
+        _print([dumps(found)])
         return
-    for key in ("location", "backend", "documents", "groups", "grouped_documents", "verified_pairs",
-                "band_keys", "size_bytes"):
-        click.echo(f"{key:18} {found[key]}")
+    lines = [f"{key:18} {found[key]}" for key in ("location", "backend", "documents", "groups", "grouped_documents",
+                                                  "verified_pairs", "band_keys", "size_bytes")]
     parameters = found["parameters"] or {}
-    click.echo(f"{'parameters':18} " + ", ".join(f"{k}={v}" for k, v in sorted(parameters.items())))
+    lines.append(f"{'parameters':18} " + ", ".join(f"{k}={v}" for k, v in sorted(parameters.items())))
     for scan in found["scans"]:
         state = "finished" if scan["finished"] else (f"resumed by {scan['resumed_by']}" if scan["resumed_by"]
                                                      else "running or interrupted")
         done = ", ".join(f"{n} {kind}" for kind, n in (scan["summary"] or {}).items())  # what it found, counted
-        click.echo(printable(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])}"
-                             + (f" ({done})" if done else "")))
+        lines.append(printable(f"{'scan ' + str(scan['id']):18} {state}: {' '.join(scan['roots'])}"
+                               + (f" ({done})" if done else "")))
+    _print(lines)
 
 
 @index_command.command(name="report")
@@ -317,11 +317,13 @@ def _removed(summary: Any, fmt: str) -> None:
 
     if fmt == "json":
         section = index_section(summary)
-        click.echo(dumps({k: section[k] for k in ("location", "documents", "removed", "groups_changed")}))
+        _print([dumps({k: section[k] for k in ("location", "documents", "removed", "groups_changed")})])
         return
+    lines = []
     for change in summary.of("removed"):
         left = f", left group {change.group}" if change.group is not None else ""
-        click.echo(printable(f"{change.path}  ({change.reason}{left})"))
+        lines.append(printable(f"{change.path}  ({change.reason}{left})"))
+    _print(lines)
     taken = len(summary.of("removed"))
     click.echo(printable(f"dedup: {taken} document{'' if taken == 1 else 's'} taken out of {summary.location}; "
                          f"{summary.documents} left"), err=True)
@@ -348,6 +350,16 @@ def _render_options(color: str, show_all: bool, side_by_side: bool, out: TextIO)
     else:
         use_color = color == "always"
     return RenderOptions(color=use_color, show_all=show_all, side_by_side=side_by_side)
+
+
+def _print(lines: Iterable[str]) -> None:
+    """Write lines on stdout; a reader that stops reading (`| head`) ends the output, not the command's success.
+
+    (click.echo's broken pipe ended the command with status 1, after its work was done.)
+    """
+    with _report_stream(None) as out:
+        for line in lines:
+            out.write(line + "\n")
 
 
 @contextmanager

@@ -233,6 +233,38 @@ def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path: P
         assert stderr.startswith("dedup: 600 files: 300 groups") and "Error" not in stderr, stderr
 
 
+def test_a_reader_gone_before_the_output_leaves_every_command_successful_and_its_work_done(tmp_path: Path) -> None:
+    """`dedup index stats | true` exited 1 (click's broken pipe), after its work: so did prune, forget and normalize."""
+    corpus(tmp_path / "docs", 6, 3, words=120)
+    index = tmp_path / "index.db"
+
+    def run(*args: str | Path) -> int:
+        read, write_end = os.pipe()
+        os.close(read)  # the reader is gone before the command writes a byte
+        try:
+            done = subprocess.run([sys.executable, "-m", "dedup", *map(str, args)], cwd=ROOT, stdout=write_end,
+                                  stderr=subprocess.PIPE, text=True, timeout=120)
+        finally:
+            os.close(write_end)
+        assert "Error" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+        return done.returncode
+
+    def documents() -> int:
+        shown = subprocess.run([sys.executable, "-m", "dedup", "index", "stats", str(index), "--format", "json"],
+                               cwd=ROOT, capture_output=True, text=True, check=True)
+        return int(json.loads(shown.stdout)["documents"])
+
+    files = sorted((tmp_path / "docs").rglob("*.txt"))
+    assert run("scan", tmp_path / "docs", "--index", index, "-q") == 0 and documents() == 6
+    assert run("index", "stats", index) == 0
+    assert run("index", "stats", index, "--format", "json") == 0
+    assert run("normalize", files[0]) == 0
+    files[0].unlink()
+    assert run("index", "prune", index) == 0 and documents() == 5
+    assert run("index", "forget", index, files[1], "--format", "json") == 0 and documents() == 4
+    assert run("index", "forget", index, files[2]) == 0 and documents() == 3
+
+
 @pytest.mark.parametrize(("args", "heavy"), [
     (["--help"], {"numpy", "rich", "rapidfuzz", "datasketch"}),
     (["scan", str(SAMPLES), "--format", "json", "-q"], {"rich"}),
