@@ -61,13 +61,13 @@ class IndexedScanResult(ScanResult):
 
 
 def key_of(path: str, cwd: str | None = None) -> bytes:
-    """Return the key of a file in the index: its absolute path, as bytes (any file name fits).
+    """Return the key of a file or folder in the index: where it is (`sources.resolved`), as bytes (any name fits).
 
+    A folder scanned through a symbolic link and by its own name is then one
+    folder: its files were indexed twice, each a duplicate of itself.
     `cwd`, the current folder read once, spares a getcwd() call per file in a large scan.
     """
-    if not os.path.isabs(path):
-        path = os.path.join(cwd or os.getcwd(), path)
-    return os.fsencode(os.path.normpath(path))
+    return os.fsencode(sources.resolved(path, cwd or os.getcwd()))
 
 
 def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:

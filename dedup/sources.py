@@ -92,16 +92,36 @@ def _found(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | S
 
 
 def distinct(found: Iterable[Candidate | Skipped]) -> Iterator[Candidate | Skipped]:
-    """Yield each file once, as first spelled, when the paths given overlap (`scan . ./a.txt`, `scan A A/sub`).
+    """Yield each file once, as first spelled, when the paths given overlap (`scan . ./a.txt`, `scan A A/sub`,
+    `scan A LINK-TO-A`).
 
     A file found twice was read twice and reported as a duplicate of itself.
     """
     cwd, seen = os.getcwd(), set()
+    folders: dict[str, str] = {}  # each folder where it is
     for item in found:
-        key = os.path.normpath(os.path.join(cwd, item.path))
+        folder, name = os.path.split(os.path.join(cwd, item.path))
+        real = folders.get(folder)
+        if real is None:
+            real = folders[folder] = resolved(folder, cwd)
+        key = os.path.join(real, name)
         if key not in seen:
             seen.add(key)
             yield item
+
+
+def resolved(path: str, cwd: str) -> str:
+    """Return where a path is: absolute, with every symbolic link on the way to it resolved.
+
+    A folder (or a link to one) is resolved whole; a file keeps its own name,
+    so that a link to a file stays a file of its own. The same folder given
+    through a link and by its name is then one folder, its files each one file.
+    """
+    path = os.path.join(cwd, path)
+    if os.path.isdir(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(os.path.normpath(path))
+    return os.path.join(os.path.realpath(folder), name)
 
 
 def read_named(path: str, options: ScanOptions) -> Document:

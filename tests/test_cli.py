@@ -51,13 +51,19 @@ def test_scan_samples_finds_the_planted_groups_and_nothing_else(
 
 @pytest.mark.parametrize("engine", ["local", "dask"])
 def test_paths_given_that_overlap_find_each_file_once(run: Run, tmp_path: Path, engine: str) -> None:
-    """`scan docs docs/ docs/a.txt docs/sub` read a.txt and sub's files twice: each a duplicate of itself."""
+    """`scan docs docs/ docs/a.txt docs/sub` read a.txt and sub's files twice: each a duplicate of itself.
+
+    So did a folder given through a symbolic link and by its name.
+    """
     docs = tmp_path / "docs"
     write(docs, "a.txt", GERMAN)
     write(docs, "sub/b.txt", ENGLISH)
     write(docs, "sub/c.txt", rewrap(ENGLISH, 50))
+    (tmp_path / "link").symlink_to("docs")
+    (tmp_path / "sub-link").symlink_to(docs / "sub")
     once = json.loads(run("scan", str(docs), "--format", "json", "--engine", engine).stdout)
-    given = [str(docs / "sub"), str(docs), f"{docs}/", str(docs / "a.txt"), f"{docs}/./sub/../a.txt"]
+    given = [str(docs / "sub"), str(docs), f"{docs}/", str(docs / "a.txt"), f"{docs}/./sub/../a.txt",
+             str(tmp_path / "link"), str(tmp_path / "sub-link"), str(tmp_path / "link" / "sub" / "b.txt")]
     overlapping = json.loads(run("scan", *given, "--format", "json", "--engine", engine).stdout)
     assert overlapping["stats"]["files_seen"] == once["stats"]["files_seen"] == 3
     assert overlapping["stats"]["documents"] == 3 and overlapping["stats"]["grouped_documents"] == 2

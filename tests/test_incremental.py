@@ -516,6 +516,24 @@ def test_a_file_reached_through_two_given_paths_is_one_document_named_as_first_r
     assert (again["index"]["documents"], again["index"]["unchanged"], again["index"]["new"]) == (3, 3, [])
 
 
+def test_a_folder_scanned_through_a_link_and_by_its_name_is_one_set_of_documents(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each of its files was indexed twice, under both spellings, and reported as a duplicate of itself."""
+    monkeypatch.chdir(tmp_path)
+    corpus(tmp_path / "real", 6, 2)
+    os.symlink("real", "link")
+    first = scan(run, "link", "--index", "index.db")
+    assert len(first["index"]["new"]) == 6 and all(d["path"].startswith("link/") for d in first["index"]["new"])
+    again = scan(run, "real", "--index", "index.db")
+    assert (again["index"]["documents"], again["index"]["unchanged"], again["index"]["new"]) == (6, 6, [])
+    assert again["groups"] == [] and again["index"]["removed"] == []
+    os.remove("real/00/doc00005.txt")
+    gone = scan(run, "link", "--index", "index.db")  # named as this scan spells its folder
+    assert gone["index"]["removed"] == [{"path": "link/00/doc00005.txt", "reason": "gone", "group": None}]
+    forgotten = run("index", "forget", "index.db", "link/00/doc00004.txt")
+    assert forgotten.exit_code == 0 and report(run, "index.db")["stats"]["documents"] == 4
+
+
 def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     corpus(docs, 3, 1)
