@@ -534,6 +534,40 @@ def test_a_folder_scanned_through_a_link_and_by_its_name_is_one_set_of_documents
     assert forgotten.exit_code == 0 and report(run, "index.db")["stats"]["documents"] == 4
 
 
+def test_a_rescan_of_many_files_finds_each_change_whichever_half_of_the_files_it_is_in(tmp_path: Path) -> None:
+    """With `incremental.FORK_FILES` known files or more, a forked process examines the second half of them."""
+    from dedup.incremental import FORK_FILES
+
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    count = FORK_FILES + 300
+    for n in range(count):
+        folder = docs / f"{n // 1000:02d}"
+        if n % 1000 == 0:
+            folder.mkdir(parents=True)
+        (folder / f"doc{n:05d}.txt").write_text(f"document {n} of the archive, word {n * 7919 % 10007}\n")
+
+    def scan_index() -> dict[str, Any]:
+        done = subprocess.run([sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--format", "json",
+                               "-q"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+    assert len(scan_index()["index"]["new"]) == count
+    files = sorted(docs.rglob("*.txt"))  # the order of the walk: each half has a share of each change
+    edited, touched, deleted = files[5::count // 4][:4], files[7::count // 3][:3], files[9::count // 5][:5]
+    for path in edited:
+        path.write_text(path.read_text() + "and one more line\n")
+    for path in touched:
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    for path in deleted:
+        path.unlink()
+    index_section = scan_index()["index"]
+    assert sorted(d["path"] for d in index_section["changed"]) == sorted(map(str, edited))
+    assert sorted(d["path"] for d in index_section["removed"]) == sorted(map(str, deleted))
+    assert index_section["touched"] == len(touched) and index_section["new"] == []
+    assert index_section["unchanged"] == count - len(edited) - len(touched) - len(deleted)
+
+
 def test_a_document_without_words_is_kept_and_pairs_with_nothing(run: Run, tmp_path: Path) -> None:
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     corpus(docs, 3, 1)
