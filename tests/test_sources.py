@@ -232,6 +232,22 @@ def test_markdown_links_and_images_are_blanked_out_in_place() -> None:
     assert markup.markdown_text("no links [here] (at all)") == "no links [here] (at all)"
 
 
+def test_markdown_reference_links_and_their_definitions_are_blanked_out_in_place() -> None:
+    text = ("Landrätin [Petra Kemmler][pk] sagte, [die Karte][] und [Radweg] zeigen ![Foto][img] mehr.\n"
+            "[nicht definiert][zz] [x] [pk]: mitten im Satz\n\n"
+            '[PK]: https://example.org/kemmler "Profil"\n  [Die  Karte]: <karte.html>\n[radweg]: /radweg\n'
+            "[img]: foto.png 'Foto'\n    [eingerückt]: code.html\n")
+    out = markup.markdown_text(text)
+    assert len(out) == len(text) and [m.start() for m in re.finditer("\n", out)] == [
+        m.start() for m in re.finditer("\n", text)]
+    assert out.split() == ["Landrätin", "Petra", "Kemmler", "sagte,", "die", "Karte", "und", "Radweg", "zeigen",
+                           "mehr.", "[nicht", "definiert][zz]", "[x]", "[pk]:", "mitten", "im", "Satz",
+                           "[eingerückt]:", "code.html"]  # undefined labels, and a code block, stay as written
+    assert out.index("Kemmler") == text.index("Kemmler")
+    assert markup.markdown_text("[a]: not a definition without its target [a]") == (
+        "[a]: not a definition without its target [a]")
+
+
 def test_a_markdown_version_with_links_differs_from_its_plain_text_only_where_words_do(run: Run,
                                                                                        tmp_path: Path) -> None:
     md = write(tmp_path, "a.md", "# Radwege\n\nLandrätin [Petra Kemmler](https://example.org/kemmler) erklärte, "
@@ -242,3 +258,10 @@ def test_a_markdown_version_with_links_differs_from_its_plain_text_only_where_wo
     found = [(d["category"], d["a_text"], d["b_text"], d["a"]["line"], d["a"]["column"])
              for d in json.loads(result.stdout)["discrepancies"] if d["severity"] == "major"]
     assert found == [("number", "18", "20", 3, md.read_text().splitlines()[2].index("18") + 1)]
+    referenced = write(tmp_path, "c.md", "# Radwege\n\nLandrätin [Petra Kemmler][pk] erklärte, dass ![Karte][map] "
+                                         "18 Kilometer neue [Wege] entstehen.\n\n[pk]: https://example.org/kemmler\n"
+                                         "[map]: karte.png\n[wege]: https://example.org/wege \"Wege\"\n")
+    result = run("diff", str(referenced), str(txt), "--format", "json")
+    found = [(d["category"], d["a_text"], d["b_text"], d["a"]["line"], d["a"]["column"])
+             for d in json.loads(result.stdout)["discrepancies"] if d["severity"] == "major"]
+    assert found == [("number", "18", "20", 3, referenced.read_text().splitlines()[2].index("18") + 1)]
