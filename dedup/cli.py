@@ -178,12 +178,15 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
          fail_on_duplicates: bool) -> None:
     """Scan files and folders for groups of near-duplicate documents."""
     from dedup.scan import scan as run_scan
+    from dedup.scan import workers
 
     options = ScanOptions(
         threshold=threshold, containment=containment, shingle_size=shingle_size, num_perm=num_perm,
         seed=seed, include=include, exclude=exclude, hidden=hidden, follow_symlinks=follow_symlinks,
         max_bytes=max_bytes, jobs=jobs, engine=engine, scheduler=scheduler,
     )
+    if jobs > workers(jobs) and not scheduler:
+        log.warning("--jobs %d: %d processes at most, one a core of this machine", jobs, workers(jobs))
     with _progress(quiet) as progress:
         result = run_scan(list(paths), options, progress)
     _write_scan(result, fmt, color, show_all, side_by_side, output)

@@ -450,8 +450,15 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
 
 
 def workers(jobs: int) -> int:
-    """Return how many processes (or threads) `--jobs` asks for: 0 means one a core."""
-    return jobs or os.cpu_count() or 1
+    """Return how many processes (or threads) `--jobs` asks for: 0 means one a core, and never more than the cores.
+
+    The work is all computing: a process more than the cores only costs its
+    memory and its start (`-j 500` started 500 processes), and Windows refuses
+    a pool of more than 61.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    count = min(jobs, cores) if jobs else cores
+    return min(count, 61) if os.name == "nt" else count
 
 
 def _start_worker(scanner: int) -> None:

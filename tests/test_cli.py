@@ -71,6 +71,21 @@ def test_paths_given_that_overlap_find_each_file_once(run: Run, tmp_path: Path, 
         str(docs / "sub" / "b.txt"), str(docs / "sub" / "c.txt")]  # first spelled: under the first path given
 
 
+def test_more_jobs_than_cores_start_one_process_a_core_and_say_so(run: Run) -> None:
+    """`-j 500` started 500 processes, each importing the pipeline; Windows refuses a pool of more than 61."""
+    from dedup.scan import workers
+
+    cores = workers(0)
+    assert cores >= 1 and workers(100_000) == cores and workers(1) == 1 and workers(cores) == cores
+    for jobs, warned in (("100000", True), (str(cores), False)):
+        result = subprocess.run([sys.executable, "-m", "dedup", "scan", str(SAMPLES), "-j", jobs, "--format", "json"],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0
+        assert (f"--jobs {jobs}: {cores} processes at most, one a core of this machine" in result.stderr) is warned
+        assert json.loads(result.stdout)["groups"] == json.loads(run("scan", str(SAMPLES), "--format", "json").stdout)[
+            "groups"]
+
+
 def test_text_report_on_stdout_and_summary_on_stderr(run: Run, in_root: None) -> None:
     result = run("scan", "samples")
     assert result.exit_code == 0
