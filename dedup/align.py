@@ -338,6 +338,15 @@ def _merge(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
 
 
 def _within(s: Side, lo: int, hi: int) -> bool:
+    """Return whether tokens [lo, hi) lie within one date, give or take the punctuation at their ends.
+
+    ("June 3, 2024" against "(2024-06-03)," aligns on "2024": the two hunks
+    around it are one date each side, with a parenthesis or comma more.)
+    """
+    while hi - lo > 1 and not s.is_word(lo):
+        lo += 1
+    while hi - lo > 1 and not s.is_word(hi - 1):
+        hi -= 1
     if hi - lo > _DATE_REACH:  # longer than any date (7 tokens at most): no need to look
         return False
     return any(first <= lo and hi - 1 <= last for first, last, _ in s.dates_near(lo, hi))

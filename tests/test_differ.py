@@ -81,6 +81,17 @@ def test_the_same_date_in_another_form_is_minor_and_says_so() -> None:
     ]
 
 
+def test_a_date_rewritten_in_iso_form_with_other_punctuation_around_it_is_one_minor_discrepancy() -> None:
+    # "2024" of the ISO form aligns with the year of the other: the hunks before and after it are one date
+    # each side, give or take the comma or parenthesis that came with the new form.
+    for iso in ("2025-04-14,", "(2025-04-14)", "2025-04-14 –", "14.04.2025,"):
+        found = diff(ENGLISH, edit(ENGLISH, "April 14, 2025", iso))
+        assert [(d.category, d.severity, d.note) for d in found] == [
+            (Category.DATE, "minor", "same date in another form")], iso
+    found = diff(ENGLISH, edit(ENGLISH, "April 14, 2025", "2025-04-15,"))
+    assert [(d.category, d.severity, d.a_text) for d in found] == [(Category.DATE, "major", "April 14, 2025")]
+
+
 def test_a_headline_in_capitals_in_one_version_is_a_change_of_case() -> None:
     a = "NEUE RADWEGE FÜR DEN LANDKREIS OBERWALD\n\n" + GERMAN
     b = "Neue Radwege für den Landkreis Oberwald\n\n" + GERMAN
