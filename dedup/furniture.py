@@ -341,9 +341,14 @@ def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
 
 
 def _marker(number: int) -> re.Pattern[str]:
-    """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²")."""
+    """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²").
+
+    Plain digits after a mark that follows a digit are the rest of a number ("18,200", "3.14"), not a marker.
+    """
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
-    return re.compile(rf"(?<=[^\W\d_]|[.,;:!?\"”“»)])(?:{plain}|{sup})(?=[\s.,;:!?)]|$)")
+    after = r"[.,;:!?\"”“»)]"
+    return re.compile(rf"(?:(?<=[^\W\d_])|(?<=[^\d]{after})|(?<=^{after})){plain}(?=[\s.,;:!?)]|$)"
+                      rf"|(?<=[^\W\d_]|{after}){sup}(?=[\s.,;:!?)]|$)")
 
 
 def _inline(line: _Line, numbers: set[int], is_note: bool, paged: bool) -> list[Edit]:

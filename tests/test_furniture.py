@@ -129,6 +129,28 @@ def test_footnote_markers_and_bodies() -> None:
     assert "plan.1" not in text and "1The" not in text and "Header" not in text
 
 
+def test_the_last_digit_group_of_a_number_is_not_a_footnote_marker() -> None:
+    """Found by the differ's accuracy corpus: "around 18,200 binary packages" lost "200" as the marker of a
+    line below that began "200 people", which lost its number as the footnote's."""
+    words = BODY.split()
+    pages = [
+        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} around 18,200 packages and 3.14 more\n"
+        f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
+        f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
+        f"200 {' '.join(words[60 * n + 32 : 60 * n + 40])}\n14 {' '.join(words[60 * n + 40 : 60 * n + 48])}\n"
+        f"{n + 1}\n\f"
+        for n in range(3)
+    ]
+    raw = "".join(pages)
+    text = normalize_text(raw)
+    assert text.count("around 18,200 packages and 3.14 more") == 3
+    assert text.split().count("200") == text.split().count("14") == 3  # the numbers of the lines below kept
+    assert not [e for e in furniture.find(raw) if e.reason.startswith("footnote")]
+    noted = raw.replace("more\n", "more.¹⁴\n").replace("\n14 ", "\n¹⁴ ")  # superscripts: a footnote still
+    assert "more.¹⁴" not in normalize_text(noted)
+    assert {e.reason for e in furniture.find(noted)} >= {"footnote-marker", "footnote-number"}
+
+
 @pytest.mark.parametrize("run", ["¹" * 4, "¹" * 4301, "²³" * 3000])
 def test_a_long_run_of_superscript_digits_is_text_not_a_footnote_number(run: str) -> None:
     """Found by a helper's fuzzing: 4,301 superscript ones at a line's start stopped the scan (int() refuses them)."""
