@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, TypeVar
 
 from dedup import collecting, index, sources
@@ -61,29 +62,40 @@ class IndexedScanResult(ScanResult):
 
 
 def key_of(path: str, cwd: str | None = None) -> bytes:
-    """Return the key of a file or folder in the index: where it is (`sources.resolved`), as bytes (any name fits).
+    """Return the key of a file or folder the user named: where it is (`sources.resolved`), as bytes (any name fits).
 
-    A folder scanned through a symbolic link and by its own name is then one
-    folder: its files were indexed twice, each a duplicate of itself.
     `cwd`, the current folder read once, spares a getcwd() call per file in a large scan.
     """
     return os.fsencode(sources.resolved(path, cwd or os.getcwd()))
 
 
-def keys_of(paths: Iterable[str], cwd: str) -> list[bytes]:
-    """Return `key_of` each path; the key of a folder is made once for all the files found in it."""
-    folders: dict[str, bytes] = {}
-    keys = []
-    for path in paths:
-        folder, sep, name = path.rpartition(os.sep)
-        if not sep or name in ("", ".", ".."):
-            keys.append(key_of(path, cwd))
-            continue
-        prefix = folders.get(folder)
-        if prefix is None:
-            prefix = folders[folder] = key_of(folder or os.sep, cwd).rstrip(b"/") + b"/"
-        keys.append(prefix + name.encode(_FS_ENCODING, _FS_ERRORS))  # os.fsencode, without its checks
-    return keys
+def keys_of(paths: Iterable[str], roots: Sequence[str], cwd: str) -> list[bytes]:
+    """Return the key of each file found under `roots`: where it is (`sources.located`), as bytes.
+
+    A folder scanned through a symbolic link and by its own name is one
+    folder: its files were indexed twice, each a duplicate of itself.
+    """
+    return [os.fsencode(where) for where in sources.located(paths, roots, cwd)]
+
+
+def scopes(paths: Sequence[str]) -> list[bytes]:
+    """Return the keys of the paths a scan was given: where they are, and where they were spelled to be.
+
+    A folder indexed as spelled that is now a link to another place (moved,
+    with a link left behind), or indexed by a dedup that did not resolve
+    links: the documents under its old key are in the scan's scope too, and go
+    (`moved`; renamed when their files are found at the new key). A path
+    with ".." has no such old key: ".." after a link is not where it seems.
+    """
+    cwd = os.getcwd()
+    keys = [key_of(p, cwd) for p in paths]
+    keys += [os.fsencode(os.path.normpath(os.path.join(cwd, p))) for p in paths if ".." not in PurePath(p).parts]
+    return list(dict.fromkeys(keys))
+
+
+def beneath(path: bytes, roots: Iterable[bytes]) -> bool:
+    """Return whether `path` is one of `roots` or below one."""
+    return any(path == root or path.startswith(root.rstrip(b"/") + b"/") for root in roots)
 
 
 def namer(paths: Sequence[str], spelled: dict[bytes, sources.Candidate]) -> Callable[[bytes], str]:
@@ -157,7 +169,7 @@ def result(store: Store, scan_id: int, resumed: tuple[int, ...], shown: Callable
     renamed_from: dict[bytes, Removal] = {}
     by_hash: dict[bytes, list[Removal]] = {}
     for r in removals:
-        if r.reason == "gone":
+        if r.reason in ("gone", "moved"):
             by_hash.setdefault(r.content_hash, []).append(r)
     for d in arrived:
         if d.change == "new" and by_hash.get(d.content_hash):

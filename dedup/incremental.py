@@ -151,12 +151,12 @@ def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuil
             candidates.append(found)
         else:
             skipped.append(found)
-    keys = keys_of([c.path for c in candidates], os.getcwd())
+    keys = keys_of([c.path for c in candidates], paths, os.getcwd())
     spelled = dict(zip(keys, candidates, strict=True))  # distinct: `discover` yields a file found twice once
     with _Pool(options.jobs) as pool, open_store(location) as store:
         scan_id, resumed = store.begin_scan(parameters(options), list(paths), rebuild)
         with store.read() as tx:
-            stamps = {s.path: s for s in changes.under(tx.stamps(), [key_of(p) for p in paths])}
+            stamps = {s.path: s for s in changes.under(tx.stamps(), changes.scopes(paths))}
         new = len(spelled) - len(stamps)  # at least so many new files
         if new >= _PARALLEL_NEW or (new >= _BATCH and len(stamps) >= _WARM_KNOWN):
             pool.warm()  # its imports overlap the examination of the files known already
@@ -166,8 +166,10 @@ def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuil
             known = {k.path: k for k in tx.documents([stamps[k].id for k in check if k in stamps] + gone)}
         touched: list[tuple[int, int, int]] = []
         to_read: list[tuple[bytes, tuple[int, int, bytes]]] = []
-        why = dict(zip(keys_of((s.path for s in skipped), os.getcwd()), (s.reason for s in skipped), strict=True))
-        removals = [(k, _reason(path, why)) for path, k in known.items() if path not in spelled]
+        skipped_keys = keys_of([s.path for s in skipped], paths, os.getcwd())
+        why = dict(zip(skipped_keys, (s.reason for s in skipped), strict=True))
+        roots = [key_of(p) for p in paths]
+        removals = [(k, _reason(path, why, roots)) for path, k in known.items() if path not in spelled]
         hashes = _map_batches(pool, _hash_batch, [spelled[k].path for k in check], options,
                               parallel=len(check) > _PARALLEL_FILES)
         for key, hashed in zip(check, hashes, strict=True):
@@ -237,10 +239,12 @@ def _may_read(st: os.stat_result, uid: int, gids: set[int]) -> bool:
     return bool(st.st_mode & stat.S_IROTH)
 
 
-def _reason(path: bytes, skipped: dict[bytes, str]) -> str:
-    """Say why an indexed file under the scanned paths is no longer a document."""
+def _reason(path: bytes, skipped: dict[bytes, str], roots: list[bytes]) -> str:
+    """Say why an indexed file under the scanned paths (`roots`, where they are) is no longer a document."""
     if path in skipped:
         return skipped[path]
+    if not changes.beneath(path, roots):
+        return "moved"  # indexed where a scanned path was spelled to be, and is no longer (`changes.scopes`)
     return "not-scanned" if os.path.lexists(path) else "gone"
 
 
@@ -362,7 +366,7 @@ def forget(location: str, paths: Sequence[str]) -> IndexSummary:
     with open_store(location, create=False) as store:
         scan_id, resumed = store.begin_scan(_as_built(store), ["(forget)", *paths], False)
         with store.read() as tx:
-            found = tx.documents(s.id for s in changes.under(tx.stamps(), [key_of(p) for p in paths]))
+            found = tx.documents(s.id for s in changes.under(tx.stamps(), changes.scopes(paths)))
         return _remove(store, scan_id, tuple(resumed), [(k, "forgotten") for k in found])
 
 

@@ -80,7 +80,7 @@ def discover(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate |
         if not os.path.lexists(given):
             raise SourceError(f"no such file or folder: {given}")
     found = _found(paths, options)
-    yield from distinct(found) if len(paths) > 1 else found
+    yield from distinct(found, paths) if len(paths) > 1 else found
 
 
 def _found(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | Skipped]:
@@ -91,37 +91,65 @@ def _found(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | S
             yield _classify(given, PurePath(given).name, options)
 
 
-def distinct(found: Iterable[Candidate | Skipped]) -> Iterator[Candidate | Skipped]:
+def distinct(found: Iterable[Candidate | Skipped], roots: Sequence[str]) -> Iterator[Candidate | Skipped]:
     """Yield each file once, as first spelled, when the paths given overlap (`scan . ./a.txt`, `scan A A/sub`,
-    `scan A LINK-TO-A`).
+    `scan A LINK-TO-A`): files found under `roots` are told apart by where they are (`locator`).
 
     A file found twice was read twice and reported as a duplicate of itself.
     """
-    cwd, seen = os.getcwd(), set()
-    folders: dict[str, str] = {}  # each folder where it is
-    for item in found:
-        folder, name = os.path.split(os.path.join(cwd, item.path))
-        real = folders.get(folder)
-        if real is None:
-            real = folders[folder] = resolved(folder, cwd)
-        key = os.path.join(real, name)
-        if key not in seen:
-            seen.add(key)
+    found, seen = list(found), set()
+    for item, where in zip(found, located([item.path for item in found], roots, os.getcwd()), strict=True):
+        if where not in seen:
+            seen.add(where)
             yield item
 
 
 def resolved(path: str, cwd: str) -> str:
-    """Return where a path is: absolute, with every symbolic link on the way to it resolved.
+    """Return where a path given by the user is: absolute, with the symbolic links on its way resolved.
 
     A folder (or a link to one) is resolved whole; a file keeps its own name,
-    so that a link to a file stays a file of its own. The same folder given
-    through a link and by its name is then one folder, its files each one file.
+    so that a link to a file stays a file of its own. A URL is its own place.
     """
+    if "://" in path:
+        return path
     path = os.path.join(cwd, path)
-    if os.path.isdir(path):
+    if os.path.isdir(path) or os.path.basename(path) in ("", ".", ".."):
         return os.path.realpath(path)
-    folder, name = os.path.split(os.path.normpath(path))
-    return os.path.join(os.path.realpath(folder), name)
+    folder, name = os.path.split(path)  # not normalized first: "link/.." is the folder above the link's target
+    return os.path.join(os.path.realpath(folder or os.sep), name)
+
+
+def located(paths: Iterable[str], roots: Sequence[str], cwd: str) -> Iterator[str]:
+    """Yield where each path found under `roots` is: its root `resolved`, then the rest of the path as walked.
+
+    Only the links on the way to a root are resolved, not those the walk
+    followed below it: a file is where the walk found it, under the folder the
+    user named, wherever that folder is. (Two spellings of one folder, by its
+    name and through a link, are then one folder.) Each folder is located once.
+    """
+    bases = sorted(((root if root.endswith(os.sep) else root + os.sep, resolved(root, cwd)) for root in roots),
+                   key=lambda base: -len(base[0]))  # the longest first: `scan A A/LINK` finds A/LINK's files under it
+    given = {root: resolved(root, cwd) for root in roots}
+    folders: dict[str, str] = {}
+
+    def locate(path: str) -> str:
+        where = given.get(path)
+        if where is not None:
+            return where
+        for prefix, base in bases:
+            if path.startswith(prefix):
+                return base.rstrip(os.sep) + os.sep + path[len(prefix):]
+        return resolved(path, cwd)
+
+    for path in paths:
+        folder, sep, name = path.rpartition(os.sep)
+        if not sep or name in ("", ".", "..") or path in given:
+            yield locate(path)
+            continue
+        where = folders.get(folder)
+        if where is None:
+            where = folders[folder] = locate(folder or os.sep)
+        yield where.rstrip(os.sep) + os.sep + name
 
 
 def read_named(path: str, options: ScanOptions) -> Document:

@@ -534,6 +534,49 @@ def test_a_folder_scanned_through_a_link_and_by_its_name_is_one_set_of_documents
     assert forgotten.exit_code == 0 and report(run, "index.db")["stats"]["documents"] == 4
 
 
+def test_a_folder_moved_with_a_link_left_in_its_place_is_renamed_once_and_nothing_doubles(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its files were indexed anew where the link leads, each a duplicate of its old self, which stayed for
+    good: `prune` saw its file (through the link), and `forget data` took the new ones. (An index made by a
+    dedup that did not resolve links meets the same on its first rescan through a link.)"""
+    monkeypatch.chdir(tmp_path)
+    corpus(tmp_path / "data", 4, 1)
+    old = {str(tmp_path / "data" / "00" / f"doc{n:05d}.txt") for n in range(4)}
+    scan(run, "data", "--index", "index.db")
+    (tmp_path / "disk2").mkdir()
+    os.rename("data", "disk2/data")
+    os.symlink("disk2/data", "data")
+    moved = scan(run, "data", "--index", "index.db")
+    assert [(d["path"], d["group"] is None) for d in moved["index"]["renamed"]] == [
+        (f"data/00/doc{n:05d}.txt", n >= 2) for n in range(4)]  # doc00000 and doc00001 a pair, as before
+    assert {d["from"] for d in moved["index"]["renamed"]} == old
+    assert moved["index"]["new"] == moved["index"]["removed"] == [] and moved["index"]["documents"] == 4
+    again = scan(run, "data", "--index", "index.db")
+    assert (again["index"]["unchanged"], again["index"]["renamed"], again["groups"]) == (4, [], [])
+    assert run("index", "forget", "index.db", "data").exit_code == 0
+    assert report(run, "index.db")["stats"]["documents"] == 0
+
+
+def test_files_reached_through_a_link_to_a_folder_outside_are_in_the_scan_s_scope(
+        run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With --follow-symlinks, a/ext -> ../b: b's files were "new" on every rescan, and one deleted was never
+    reported removed (their keys, where the link leads, lay outside the scanned folder's)."""
+    monkeypatch.chdir(tmp_path)
+    corpus(tmp_path / "a", 2, 0)
+    corpus(tmp_path / "b", 2, 0)
+    os.symlink("../b", "a/ext")
+    first = scan(run, "a", "--follow-symlinks", "--index", "index.db")
+    assert sorted(d["path"] for d in first["index"]["new"]) == [
+        "a/00/doc00000.txt", "a/00/doc00001.txt", "a/ext/00/doc00000.txt", "a/ext/00/doc00001.txt"]
+    assert scan(run, "a", "--follow-symlinks", "--index", "index.db")["index"]["unchanged"] == 4
+    os.remove("b/00/doc00001.txt")
+    gone = scan(run, "a", "--follow-symlinks", "--index", "index.db")["index"]
+    assert (gone["unchanged"], gone["new"], [(d["path"], d["reason"]) for d in gone["removed"]]) == (
+        3, [], [("a/ext/00/doc00001.txt", "gone")])
+    unfollowed = scan(run, "a", "--index", "index.db")["index"]
+    assert [(d["path"], d["reason"]) for d in unfollowed["removed"]] == [("a/ext/00/doc00000.txt", "not-scanned")]
+
+
 def test_a_rescan_of_many_files_finds_each_change_whichever_half_of_the_files_it_is_in(tmp_path: Path) -> None:
     """With `incremental.FORK_FILES` known files or more, a forked process examines the second half of them."""
     from dedup.incremental import FORK_FILES
@@ -667,7 +710,7 @@ def test_the_keys_of_many_files_are_the_keys_of_each(tmp_path: Path, monkeypatch
     monkeypatch.chdir(tmp_path)
     paths = ["a.txt", "./a.txt", "docs/a.txt", "docs//b.txt", "docs/x/../c.txt", "/d.txt", "/srv/e.txt",
              "docs/x/..", "docs/.", "docs/", "/", "../f.txt", "bad\udcff/g\udcfe.txt", "docs/h.txt"]
-    assert keys_of(paths, os.getcwd()) == [key_of(p) for p in paths]
+    assert keys_of(paths, paths, os.getcwd()) == [key_of(p) for p in paths]  # each path a root
 
 
 def test_the_scope_of_a_scan_is_its_paths_and_what_is_below_them() -> None:

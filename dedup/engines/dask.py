@@ -61,7 +61,7 @@ def scan(paths: Sequence[str], options: ScanOptions, progress: Progress) -> Scan
         SourceError: a path does not exist.
         EngineError: Dask is not installed, or the cluster cannot be reached or lacks dedup.
     """
-    found = list(sources.distinct(item for path in paths for item in _discover(path, options)))
+    found = list(sources.distinct([item for path in paths for item in _discover(path, options)], paths))
     candidates = [f for f in found if isinstance(f, sources.Candidate)]
     skipped = [f for f in found if isinstance(f, sources.Skipped)]
     progress.start(len(candidates))
