@@ -33,7 +33,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
 from itertools import repeat
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from dedup import __version__, changes, collecting, fingerprint, index, markup, sources
 from dedup.changes import (
@@ -222,7 +222,8 @@ def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stam
         return check
 
     found = list(spelled.items())
-    check = _in_two(changed, found) if len(stamps) >= FORK_FILES and _CAN_FORK else changed(found)  # known: examined
+    forked = len(stamps) >= FORK_FILES and _CAN_FORK and workers(options.jobs) > 1  # known files: examined
+    check = _in_two(changed, found) if forked else changed(found)
     return len(found) - len(check), check
 
 
@@ -460,37 +461,76 @@ def _in_two(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[
     """Return `func(items)`, computed over the first half here and the second in a forked process at once.
 
     The child shares this process's memory as it was (nothing is sent to
-    it), sends back its half's result through a pipe and ends at once,
-    closing nothing of its parent's (the index's connection and lock stay
-    this process's). A child that fails has its half computed here. Unlike
-    the workers, it holds this process's descriptors while it runs: killed
-    meanwhile, this process leaves the index locked until its child has
-    examined its half (about a second a million files).
+    it), sends back its half's result through a pipe and ends. It holds none
+    of this process's descriptors (`_second_half`): the index's lock and
+    connection, stdout and stderr stay this process's, and it dies with this
+    process. A fork refused (a limit on processes, memory) or a child that
+    fails has the work done here. Ctrl-C is held back while the two part:
+    this process gets it, and ends the child.
     """
     half = len(items) // 2
-    read, write = os.pipe()
-    child = os.fork()
-    if child == 0:  # pragma: no cover (the child ends by _exit, before coverage could write)
-        status = 1
-        try:
-            os.close(read)
-            with open(write, "wb") as out:
-                pickle.dump(func(items[half:]), out, protocol=pickle.HIGHEST_PROTOCOL)
-            status = 0
-        finally:
-            os._exit(status)  # no cleanup: what it would flush or close is its parent's
-    os.close(write)
-    with open(read, "rb") as answer:
-        try:
-            first = func(items[:half])
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return func(items)
+    child, status, parent = -1, 1, os.getpid()
+    try:
+        with _interrupts_held():
+            try:
+                child = os.fork()
+            except OSError:
+                child = -1
+            if child == 0:  # pragma: no cover (the child ends by _exit, before coverage could write)
+                _second_half(func, items[half:], write, parent)
+        os.close(write)
+        write = -1
+        if child < 0:
+            return func(items)
+        first = func(items[:half])
+        with open(read, "rb", closefd=False) as answer:
             sent = answer.read()
-        except BaseException:
+    except BaseException:
+        if child > 0:
             os.kill(child, signal.SIGKILL)
-            raise
-        finally:
-            _, status = os.waitpid(child, 0)
+        raise
+    finally:
+        if child > 0:
+            status = os.waitpid(child, 0)[1]
+        for fd in (read, write):
+            if fd >= 0:
+                os.close(fd)
     second = pickle.loads(sent) if status == 0 else func(items[half:])
     return first + second
+
+
+def _second_half(func: Callable[[Sequence[T]], list[R]], part: Sequence[T], write: int,
+                 parent: int) -> NoReturn:  # pragma: no cover (runs in the forked process)
+    """In the forked process: drop the parent's descriptors, compute, send the result, and end without cleanup.
+
+    Killed with its parent (Linux's parent-death signal): an orphan held the
+    output open, so that a reader of the scan's report waited for it.
+    """
+    import ctypes  # here: a scan that does not fork does not pay for it
+
+    status = 1
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # gone before the signal was asked for
+            os._exit(1)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.closerange(3, write)
+        os.closerange(write + 1, os.sysconf("SC_OPEN_MAX"))
+        data = pickle.dumps(func(part), protocol=pickle.HIGHEST_PROTOCOL)
+        with open(write, "wb") as out:
+            out.write(data)
+        status = 0
+    finally:
+        os._exit(status)  # no cleanup: what it would flush or close is its parent's
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 class _NoProgress:

@@ -534,6 +534,44 @@ def test_a_folder_scanned_through_a_link_and_by_its_name_is_one_set_of_documents
     assert forgotten.exit_code == 0 and report(run, "index.db")["stats"]["documents"] == 4
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the examination forks on Linux only")
+def test_a_scan_killed_while_a_forked_process_examines_files_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The forked process outlived its killed parent: it held the scan's stdout (a reader waited for it) and
+    the index's lock (the next scan waited) until it had examined its half. Each lstat is slowed here
+    (sitecustomize, in the scan's processes only) so that the kill lands while the two examine."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    forked_many(docs)
+    command = [sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--format", "json", "-q"]
+    assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "sitecustomize.py").write_text(
+        "import os, time\n_lstat = os.lstat\n"
+        "def lstat(path, *args, **kwargs):\n    time.sleep(0.002)\n    return _lstat(path, *args, **kwargs)\n"
+        "os.lstat = lstat\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(slow), str(ROOT)]))
+    scan = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not _children(scan.pid):  # the examination has begun: the scan has forked
+        assert scan.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    scan.kill()
+    killed = time.monotonic()
+    scan.communicate(timeout=60)  # the end of its output: every holder of the pipes is gone
+    assert time.monotonic() - killed < 5  # the half left to examine takes 16 s
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and json.loads(done.stdout)["index"]["unchanged"] == len(list(docs.rglob("*.txt")))
+    assert "waiting" not in done.stderr and time.monotonic() - started < 60
+
+
+def _children(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+
+
 def test_a_folder_moved_with_a_link_left_in_its_place_is_renamed_once_and_nothing_doubles(
         run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its files were indexed anew where the link leads, each a duplicate of its old self, which stayed for
@@ -577,17 +615,23 @@ def test_files_reached_through_a_link_to_a_folder_outside_are_in_the_scan_s_scop
     assert [(d["path"], d["reason"]) for d in unfollowed["removed"]] == [("a/ext/00/doc00000.txt", "not-scanned")]
 
 
-def test_a_rescan_of_many_files_finds_each_change_whichever_half_of_the_files_it_is_in(tmp_path: Path) -> None:
-    """With `incremental.FORK_FILES` known files or more, a forked process examines the second half of them."""
+def forked_many(docs: Path) -> int:
+    """Write enough small distinct files that a rescan examines them in two processes; return how many."""
     from dedup.incremental import FORK_FILES
 
-    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
     count = FORK_FILES + 300
     for n in range(count):
         folder = docs / f"{n // 1000:02d}"
         if n % 1000 == 0:
             folder.mkdir(parents=True)
         (folder / f"doc{n:05d}.txt").write_text(f"document {n} of the archive, word {n * 7919 % 10007}\n")
+    return count
+
+
+def test_a_rescan_of_many_files_finds_each_change_whichever_half_of_the_files_it_is_in(tmp_path: Path) -> None:
+    """With `incremental.FORK_FILES` known files or more, a forked process examines the second half of them."""
+    docs, index = tmp_path / "docs", str(tmp_path / "index.db")
+    count = forked_many(docs)
 
     def scan_index() -> dict[str, Any]:
         done = subprocess.run([sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--format", "json",
