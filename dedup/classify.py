@@ -57,6 +57,11 @@ _DATE_PATTERNS = (
 
 
 _DIGITS = re.compile(r"\d+")
+_WEEKDAY_GAP = re.compile(r",?[ \t]*(?:\n[ \t]*)?(?:den[ \t]+|the[ \t]+)?")  # "Montag, den 3. Juni", "Monday the 3rd"
+_WEEKDAY_NUMBERS = {
+    "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonnabend": 5,
+    "sonntag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}  # fmt: skip
 _WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
 # Every weekday holds one of these; a character that matches one of their
 # letters under IGNORECASE lower-cases to that letter, so a text whose lower
@@ -97,7 +102,15 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
     lower = text.lower()
     for m in _WEEKDAY.finditer(text) if any(h in lower for h in _WEEKDAY_HINTS) else ():
         k = bisect_right(starts, m.start()) - 1
-        if k < 0 or taken[k][1] <= m.start():
+        if k >= 0 and taken[k][1] > m.start():
+            continue  # within a date
+        after = k + 1
+        if after < len(taken) and _WEEKDAY_GAP.fullmatch(text, m.end(), taken[after][0]):
+            _, end, parsed = taken[after]  # "Monday, June 3, 2024": one date, if the day is a Monday
+            weekday = _WEEKDAY_NUMBERS.get(m.group(0).lower().translate(_MONTH_LETTERS), -1)  # ("ſunday": -1)
+            right = parsed is not None and date(*parsed).weekday() == weekday
+            spans[spans.index(taken[after])] = (m.start(), end, parsed if right else None)
+        else:
             spans.append((m.start(), m.end(), None))
     return sorted(spans)
 

@@ -92,6 +92,24 @@ def test_a_date_rewritten_in_iso_form_with_other_punctuation_around_it_is_one_mi
     assert [(d.category, d.severity, d.a_text) for d in found] == [(Category.DATE, "major", "April 14, 2025")]
 
 
+def test_a_weekday_before_a_date_is_part_of_it_and_must_fit_it() -> None:
+    # "Monday, June 3, 2024" (a Monday) is the date 2024-06-03: in another form, or without its weekday, it is
+    # the same date (it was "Monday, June 3," removed, major); a weekday that does not fit it is a change.
+    a = edit(ENGLISH, "April 14, 2025", "Monday, April 14, 2025")
+    for b in ("2025-04-14", "April 14, 2025", "(2025-04-14),", "monday the 14 April 2025"):
+        assert [(d.category, d.severity, d.note) for d in diff(a, edit(ENGLISH, "April 14, 2025", b))] == [
+            (Category.DATE, "minor", "same date in another form")], b
+    wrong = edit(ENGLISH, "April 14, 2025", "Tuesday, April 14, 2025")
+    assert [(d.category, d.severity, d.a_text, d.b_text) for d in diff(a, wrong)] == [
+        (Category.DATE, "major", "Monday", "Tuesday")]
+    assert [(d.category, d.severity) for d in diff(wrong, edit(ENGLISH, "April 14, 2025", "2025-04-14"))] == [
+        (Category.DATE, "major")]
+    german = edit(GERMAN, "Viele Familien", "Am Montag, den 14. April 2025 sagte sie, viele Familien")
+    numeric = german.replace("Montag, den 14. April 2025", "14.04.2025")
+    assert [(d.category, d.severity, d.note) for d in diff(german, numeric)] == [
+        (Category.DATE, "minor", "same date in another form")]
+
+
 def test_a_headline_in_capitals_in_one_version_is_a_change_of_case() -> None:
     a = "NEUE RADWEGE FÜR DEN LANDKREIS OBERWALD\n\n" + GERMAN
     b = "Neue Radwege für den Landkreis Oberwald\n\n" + GERMAN
