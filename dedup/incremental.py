@@ -19,6 +19,7 @@ whole index back.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing
@@ -520,8 +521,10 @@ def _second_half(func: Callable[[Sequence[T]], list[R]], part: Sequence[T], writ
         null = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(null, fd)
-        os.closerange(3, write)
-        os.closerange(write + 1, os.sysconf("SC_OPEN_MAX"))
+        for fd in map(int, os.listdir("/proc/self/fd")):  # (closerange up to the limit may close a million)
+            if fd > 2 and fd != write:
+                with contextlib.suppress(OSError):  # the listing's own, closed already
+                    os.close(fd)
         data = pickle.dumps(func(part), protocol=pickle.HIGHEST_PROTOCOL)
         with open(write, "wb") as out:
             out.write(data)
