@@ -68,7 +68,7 @@ class Side:
     def span(self, lo: int, hi: int) -> str:
         return self.text[self.starts[lo] : self.ends[hi - 1]] if lo < hi else ""
 
-    def dates_near(self, lo: int, hi: int) -> list[tuple[int, int, tuple[int, int, int] | None]]:
+    def dates_near(self, lo: int, hi: int) -> list[tuple[int, int, tuple[int, ...] | None]]:
         """Return the dates within a few words of tokens [lo, hi): token ranges [first, last] and their value.
 
         Dates matter only where the texts differ, so they are looked for there

@@ -75,14 +75,15 @@ _MONTH_LETTERS = str.maketrans("ıſ", "is", "\u0307")
 _MONTH_STEMS = re.compile("|".join(sorted({name[:3] for name in _MONTHS})))
 
 
-def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
+def date_spans(text: str) -> list[tuple[int, int, tuple[int, ...] | None]]:
     """Return (start, end, (year, month, day) or None) for each date found in `text`.
 
     Every date form but a lone weekday holds a figure, so the patterns run
     only in windows around figures: fast on long texts with few numbers.
     """
-    spans: list[tuple[int, int, tuple[int, int, int] | None]] = []
+    spans: list[tuple[int, int, tuple[int, ...] | None]] = []
     windows: list[list[int]] = []
+    dayless: set[int] = set()
     for m in _DIGITS.finditer(text):
         lo, hi = max(0, m.start() - _REACH), min(len(text), m.end() + _REACH)
         if windows and lo <= windows[-1][1]:
@@ -90,12 +91,14 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
         else:
             windows.append([lo, hi])
     for lo, hi in windows:
-        here: list[tuple[int, int, tuple[int, int, int] | None]] = []
+        here: list[tuple[int, int, tuple[int, ...] | None]] = []
         named = _MONTH_STEMS.search(text[lo:hi].lower().translate(_MONTH_LETTERS)) is not None
         for pattern in _DATE_PATTERNS[:-1] if named else _DATE_PATTERNS[:2]:
             for m in pattern.finditer(text, lo, hi):
                 if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in here):
                     here.append((m.start(), m.end(), _parse(m)))
+                    if m.groupdict().get("d") is None:
+                        dayless.add(m.start())  # "April 2025": no day for a weekday to fit
         spans.extend(here)
     taken = sorted(spans)
     starts = [s for s, _, _ in taken]
@@ -105,17 +108,19 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, int, int] | None]]:
         if k >= 0 and taken[k][1] > m.start():
             continue  # within a date
         after = k + 1
-        if after < len(taken) and _WEEKDAY_GAP.fullmatch(text, m.end(), taken[after][0]):
-            _, end, parsed = taken[after]  # "Monday, June 3, 2024": one date, if the day is a Monday
+        if (after < len(taken) and taken[after][0] not in dayless
+                and _WEEKDAY_GAP.fullmatch(text, m.end(), taken[after][0])):
+            _, end, parsed = taken[after]  # "Monday, June 3, 2024": one date, the same as "2024-06-03"
             weekday = _WEEKDAY_NUMBERS.get(m.group(0).lower().translate(_MONTH_LETTERS), -1)  # ("ſunday": -1)
-            right = parsed is not None and date(*parsed).weekday() == weekday
-            spans[spans.index(taken[after])] = (m.start(), end, parsed if right else None)
+            if parsed is not None and date(*parsed[:3]).weekday() != weekday:
+                parsed = (*parsed, weekday)  # "Sunday, June 3, 2024" (a Monday): the same only as itself
+            spans[spans.index(taken[after])] = (m.start(), end, parsed)
         else:
             spans.append((m.start(), m.end(), None))
     return sorted(spans)
 
 
-def _parse(m: re.Match[str]) -> tuple[int, int, int] | None:
+def _parse(m: re.Match[str]) -> tuple[int, ...] | None:
     groups = m.groupdict()
     if "y" not in groups:
         return None

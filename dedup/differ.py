@@ -157,7 +157,8 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         return Category.SENTENCE, ""  # whatever dates or names it holds
     dates_a, dates_b = _dates_touching(sa, h.a0, h.a1), _dates_touching(sb, h.b0, h.b1)
     if dates_a or dates_b:
-        same = dates_a and dates_a == dates_b and None not in dates_a
+        same = (dates_a and dates_a == dates_b and None not in dates_a
+                and _besides_dates(sa, h.a0, h.a1) == _besides_dates(sb, h.b0, h.b1))  # "…, 12 people": not only
         return Category.DATE, SAME_DATE if same else ""
     if any(classify.has_digit(w) for w in words_a + words_b):
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
@@ -200,10 +201,16 @@ def _whole_lines(version: Version, start: int, end: int) -> bool:
     return not before.strip() and not after.strip()
 
 
-def _dates_touching(s: Side, lo: int, hi: int) -> set[tuple[int, int, int] | None]:
+def _dates_touching(s: Side, lo: int, hi: int) -> set[tuple[int, ...] | None]:
     """Return the (parsed) dates that overlap tokens [lo, hi), or touch the insertion point lo."""
     first, last = (lo - 1, lo) if lo == hi else (lo, hi - 1)
     return {parsed for d0, d1, parsed in s.dates_near(first, last + 1) if d0 <= last and d1 >= first}
+
+
+def _besides_dates(s: Side, lo: int, hi: int) -> list[str]:
+    """Return the words of tokens [lo, hi) that are in no date (a hunk joined across a date may hold others)."""
+    dates = s.dates_near(lo, hi) if lo < hi else []
+    return [s.words[i] for i in range(lo, hi) if s.is_word(i) and not any(d0 <= i <= d1 for d0, d1, _ in dates)]
 
 
 def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:

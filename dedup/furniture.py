@@ -343,12 +343,19 @@ def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
 def _marker(number: int) -> re.Pattern[str]:
     """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²").
 
-    Plain digits after a mark that follows a digit are the rest of a number ("18,200", "3.14"), not a marker.
+    After a comma or point that follows a figure, plain digits are the rest
+    of a number ("18,200", "3.14 percent", "2,5 million") unless a sentence
+    starts after them ("in 2019.1 Since then"); three such digits are a
+    group of thousands ("1.500 Euro") whatever follows.
     """
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
     after = r"[.,;:!?\"”“»)]"
-    return re.compile(rf"(?:(?<=[^\W\d_])|(?<=[^\d]{after})|(?<=^{after})){plain}(?=[\s.,;:!?)]|$)"
-                      rf"|(?<=[^\W\d_]|{after}){sup}(?=[\s.,;:!?)]|$)")
+    ends = r"(?=[\s.,;:!?)]|$)"
+    found = [rf"(?:(?<=[^\W\d_])|(?<=[^\d]{after})|(?<=^{after})|(?<=\d[;:!?\"”“»)])){plain}{ends}",
+             rf"(?<=[^\W\d_]|{after}){sup}{ends}"]
+    if len(plain) < 3:
+        found.append(rf"(?<=\d[.,]){plain}(?=[ \t]*$|\s+[A-ZÄÖÜ])")
+    return re.compile("|".join(found))
 
 
 def _inline(line: _Line, numbers: set[int], is_note: bool, paged: bool) -> list[Edit]:

@@ -110,6 +110,28 @@ def test_a_weekday_before_a_date_is_part_of_it_and_must_fit_it() -> None:
         (Category.DATE, "minor", "same date in another form")]
 
 
+def test_a_change_next_to_a_date_in_another_form_is_not_hidden_in_it() -> None:
+    # Found by a helper's review: the date's two hunks joined, then the next one across a comma, and the whole
+    # was "the same date in another form" (minor) with "12" -> "13" or "not" inside.
+    for iso, b_rest in (("(2025-04-14),", "13 people"), ("(2025-04-14), not", "12 people")):
+        a = edit(ENGLISH, "April 14, 2025", "April 14, 2025, 12 people")
+        found = diff(a, edit(ENGLISH, "April 14, 2025", f"{iso} {b_rest}"))
+        assert [d.severity for d in found] == ["major"], found
+    german = edit(GERMAN, "Viele Familien", "Am Montag, den 14. April 2025 sagte der Bürgermeister, viele Familien")
+    changed = german.replace("Montag, den 14. April 2025 sagte der Bürgermeister",
+                             "14.04.2025 sagte die Bürgermeisterin")
+    assert "major" in [d.severity for d in diff(german, changed)]
+
+
+def test_a_weekday_that_does_not_fit_is_the_same_in_both_versions_and_a_month_has_no_day_to_fit() -> None:
+    wrong = edit(ENGLISH, "April 14, 2025", "Sunday, April 14, 2025")  # 14 April 2025 is a Monday
+    assert [(d.category, d.severity, d.note) for d in diff(wrong, wrong.replace("April 14, 2025", "14 April 2025"))
+            ] == [(Category.DATE, "minor", "same date in another form")]
+    month = edit(ENGLISH, "April 14, 2025", "Tuesday, April 2025")  # 1 April 2025 was a Tuesday
+    assert [(d.category, d.severity) for d in diff(month, month.replace("Tuesday, ", ""))] == [
+        (Category.DATE, "major")]
+
+
 def test_a_headline_in_capitals_in_one_version_is_a_change_of_case() -> None:
     a = "NEUE RADWEGE FÜR DEN LANDKREIS OBERWALD\n\n" + GERMAN
     b = "Neue Radwege für den Landkreis Oberwald\n\n" + GERMAN

@@ -151,6 +151,21 @@ def test_the_last_digit_group_of_a_number_is_not_a_footnote_marker() -> None:
     assert {e.reason for e in furniture.find(noted)} >= {"footnote-marker", "footnote-number"}
 
 
+@pytest.mark.parametrize("marked", ["in 2019.1 Since then", "(section 12)1 and then", '"Mobility 2030"1 and',
+                                    "last year.1 Since then"])
+def test_a_footnote_marker_after_a_figure_is_still_one(marked: str) -> None:
+    words = BODY.split()
+    pages = [
+        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} {marked}\n"
+        f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
+        f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
+        f"1{note}\n{n + 1}\n\f"
+        for n, note in enumerate(NOTES)
+    ]
+    text = normalize_text("".join(pages))
+    assert text.count(marked.replace("1 ", " ", 1)) == 3 and all(f"\n\n{note}" in text for note in NOTES)
+
+
 @pytest.mark.parametrize("run", ["¹" * 4, "¹" * 4301, "²³" * 3000])
 def test_a_long_run_of_superscript_digits_is_text_not_a_footnote_number(run: str) -> None:
     """Found by a helper's fuzzing: 4,301 superscript ones at a line's start stopped the scan (int() refuses them)."""

@@ -248,6 +248,19 @@ def test_markdown_reference_links_and_their_definitions_are_blanked_out_in_place
         "[a]: not a definition without its target [a]")
 
 
+def test_markdown_code_paragraph_lines_and_footnotes_are_not_taken_for_links() -> None:
+    """Found by a helper's review: CommonMark shows these as text, and dedup blanked them."""
+    kept = ["```\n[rw]: https://example.org/radweg\nSiehe [Radweg][rw].\n```\n",  # fenced code
+            "Geschrieben als `[Radweg][rw]` und ``[rw]: x``.\n",  # code spans
+            "Weitere Strecken.\n[Hinweis]: vorläufig\n",  # a definition cannot interrupt a paragraph
+            "Vier Millionen Euro.[^1]\n\n[^1]: Schätzung.\n"]  # a footnote (GitHub's), not a definition
+    for text in kept:
+        assert markup.markdown_text(text + "\n[rw]: https://example.org/radweg\n").startswith(text), text
+    crlf = "Siehe [Radweg][rw].\r\n\r\n[rw]: https://example.org/radweg\r\n[b]: /b\r\n"
+    out = markup.markdown_text(crlf)
+    assert out.split() == ["Siehe", "Radweg", "."] and out.count("\r\n") == 4 and len(out) == len(crlf)
+
+
 def test_a_markdown_version_with_links_differs_from_its_plain_text_only_where_words_do(run: Run,
                                                                                        tmp_path: Path) -> None:
     md = write(tmp_path, "a.md", "# Radwege\n\nLandrätin [Petra Kemmler](https://example.org/kemmler) erklärte, "
