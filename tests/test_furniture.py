@@ -114,16 +114,20 @@ def test_hyphenated_word_across_a_page_break_is_joined() -> None:
 NOTES = ["The vote was unanimous.", "Two members abstained.", "See the annex for details."]
 
 
-def test_footnote_markers_and_bodies() -> None:
+def footnoted(marked: str) -> str:
+    """Return three pages, each with `marked` (holding a footnote marker 1) in its first line and note 1 below."""
     words = BODY.split()
-    pages = [
-        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} plan.1 Work starts\n"
+    return "".join(
+        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} {marked}\n"
         f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
         f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
         f"1{note}\n{n + 1}\n\f"
         for n, note in enumerate(NOTES)
-    ]
-    text = normalize_text("".join(pages))
+    )
+
+
+def test_footnote_markers_and_bodies() -> None:
+    text = normalize_text(footnoted("plan.1 Work starts"))
     assert text.count("plan. Work starts") == 3
     assert all(f"\n\n{note}" in text for note in NOTES)
     assert "plan.1" not in text and "1The" not in text and "Header" not in text
@@ -154,15 +158,7 @@ def test_the_last_digit_group_of_a_number_is_not_a_footnote_marker() -> None:
 @pytest.mark.parametrize("marked", ["in 2019.1 Since then", "(section 12)1 and then", '"Mobility 2030"1 and',
                                     "last year.1 Since then"])
 def test_a_footnote_marker_after_a_figure_is_still_one(marked: str) -> None:
-    words = BODY.split()
-    pages = [
-        f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} {marked}\n"
-        f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
-        f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
-        f"1{note}\n{n + 1}\n\f"
-        for n, note in enumerate(NOTES)
-    ]
-    text = normalize_text("".join(pages))
+    text = normalize_text(footnoted(marked))
     assert text.count(marked.replace("1 ", " ", 1)) == 3 and all(f"\n\n{note}" in text for note in NOTES)
 
 
