@@ -12,10 +12,12 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -563,6 +565,46 @@ def test_a_scan_killed_while_a_forked_process_examines_files_leaves_nothing_behi
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0 and json.loads(done.stdout)["index"]["unchanged"] == len(list(docs.rglob("*.txt")))
     assert "waiting" not in done.stderr and time.monotonic() - started < 60
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the examination forks on Linux only")
+def test_a_rescan_that_may_not_start_a_process_examines_every_file_itself() -> None:
+    """A refused fork (a limit on processes, memory) stopped the scan with "internal error: BlockingIOError".
+
+    The rescan runs as a user of its own with a limit of one process (RLIMIT_NPROC, which root ignores),
+    in a folder of /tmp that user may reach (pytest's are root's alone).
+    """
+    import resource
+
+    from dedup.scan import workers
+
+    if workers(0) < 2:
+        pytest.skip("one core: the examination does not fork")
+    setpriv = shutil.which("setpriv")
+    if not hasattr(os, "geteuid") or os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to run the scan as a user of its own")
+    user = 54321  # a user id with no process: the scan is its one process
+    shared = Path(tempfile.mkdtemp(prefix="dedup-nproc-"))
+    try:
+        shared.chmod(0o777)
+        docs, index = shared / "docs", str(shared / "index.db")
+        count = forked_many(docs)
+        command = [setpriv, f"--reuid={user}", f"--regid={user}", "--clear-groups", sys.executable, "-m", "dedup",
+                   "scan", str(docs), "--index", index, "--format", "json", "-q"]
+        env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(shared / "cache"), HOME=str(shared))
+        first = subprocess.run([*command, "-j", "1"], cwd=shared, env=env, capture_output=True, text=True,
+                               timeout=600)
+        assert first.returncode == 0, first.stderr  # (one process: the user may not reach the interpreter's path)
+
+        def one_process() -> None:
+            resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+
+        limited = subprocess.run(command, cwd=shared, env=env, capture_output=True, text=True, timeout=600,
+                                 preexec_fn=one_process)
+        assert limited.returncode == 0, limited.stderr
+        assert json.loads(limited.stdout)["index"]["unchanged"] == count
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def _children(pid: int) -> list[str]:
