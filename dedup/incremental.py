@@ -569,11 +569,26 @@ class _Pool:
         if self._pool is None:
             with _interrupts_held():  # a worker whose start Ctrl-C cut short failed, with a traceback
                 self.warm()
-                self._pool = ProcessPoolExecutor(self._workers, mp_context=_context(), initializer=_watch,
-                                                 initargs=(os.getpid(),))
-                for _ in range(self._workers):
-                    self._pool.submit(int)  # each starts a worker now, rather than with the first batches
+                try:
+                    self._pool = ProcessPoolExecutor(self._workers, mp_context=_context(), initializer=_watch,
+                                                     initargs=(os.getpid(),))
+                    for _ in range(self._workers):
+                        self._pool.submit(int)  # each starts a worker now, rather than with the first batches
+                except OSError as err:
+                    self._cannot_start(err)
         return self._pool
+
+    def _cannot_start(self, err: OSError) -> None:
+        """Work in this process from now on: no process could be started (a limit, an interpreter out of reach).
+
+        The error was a broken pipe to Python's resource tracker, which click
+        took for a closed stdout: the scan ended with status 1 and no message.
+        """
+        log.warning("cannot start worker processes (%s): this scan works in one process", err)
+        self._workers, self._warm = 1, False
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def warm(self) -> None:
         """Start the fork server now, to import the pipeline while this process goes on with its work.
@@ -592,6 +607,8 @@ class _Pool:
                 previous = None
             try:
                 forkserver.ensure_running()
+            except OSError as err:
+                self._cannot_start(err)
             finally:
                 if previous is not None:
                     signal.signal(signal.SIGINT, previous)

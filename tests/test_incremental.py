@@ -607,6 +607,27 @@ def test_a_rescan_that_may_not_start_a_process_examines_every_file_itself() -> N
         shutil.rmtree(shared, ignore_errors=True)
 
 
+def test_a_scan_whose_worker_processes_cannot_start_works_in_one_process(tmp_path: Path) -> None:
+    """A fork server that could not be started (here an interpreter that is not there; seen with one out of
+    the user's reach) broke the pipe to Python's resource tracker, which click took for a closed stdout:
+    the scan ended with status 1 and no message."""
+    from dedup.incremental import _PARALLEL_NEW
+
+    docs = tmp_path / "docs"
+    for n in range(_PARALLEL_NEW + 10):  # enough new files that the scan starts its workers' server
+        folder = docs / f"{n // 1000:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"doc{n:05d}.txt").write_text(f"document {n} of the archive, word {n * 7919 % 10007}\n")
+    probe = ("import multiprocessing, sys\nmultiprocessing.set_executable('/nonexistent/python')\n"
+             "from dedup.cli import main\n"
+             f"sys.argv = ['dedup', 'scan', {str(docs)!r}, '--index', {str(tmp_path / 'index.db')!r}, "
+             "'--format', 'json', '-q']\nmain()\n")
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "cannot start worker processes" in done.stderr and "this scan works in one process" in done.stderr
+    assert json.loads(done.stdout)["index"]["documents"] == _PARALLEL_NEW + 10
+
+
 def _children(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
