@@ -444,7 +444,13 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
         return
     pool = ProcessPoolExecutor(max_workers=count, initializer=_start_worker, initargs=(os.getpid(),))
     try:
-        yield pool
+        try:
+            pool.submit(int)  # starts the workers: a process refused (a limit on processes, memory) is known now
+        except OSError as err:  # it was an internal error
+            log.warning("cannot start worker processes (%s): this scan works in one process", err)
+            yield None
+        else:
+            yield pool
     finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
         pool.shutdown(cancel_futures=True)
 
