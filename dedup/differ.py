@@ -157,9 +157,11 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         return Category.SENTENCE, ""  # whatever dates or names it holds
     dates_a, dates_b = _dates_touching(sa, h.a0, h.a1), _dates_touching(sb, h.b0, h.b1)
     if dates_a or dates_b:
-        same = (dates_a and dates_a == dates_b and None not in dates_a
-                and _besides_dates(sa, h.a0, h.a1) == _besides_dates(sb, h.b0, h.b1))  # "…, 12 people": not only
-        return Category.DATE, SAME_DATE if same else ""
+        same = dates_a and dates_a == dates_b and None not in dates_a
+        besides = _besides_dates(sa, h.a0, h.a1), _besides_dates(sb, h.b0, h.b1)
+        if not same or besides[0] == besides[1]:
+            return Category.DATE, SAME_DATE if same else ""
+        words_a, words_b = besides  # the same date in another form, and next to it what changed ("12" -> "13")
     if any(classify.has_digit(w) for w in words_a + words_b):
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang):

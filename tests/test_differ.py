@@ -113,10 +113,12 @@ def test_a_weekday_before_a_date_is_part_of_it_and_must_fit_it() -> None:
 def test_a_change_next_to_a_date_in_another_form_is_not_hidden_in_it() -> None:
     # Found by a helper's review: the date's two hunks joined, then the next one across a comma, and the whole
     # was "the same date in another form" (minor) with "12" -> "13" or "not" inside.
-    for iso, b_rest in (("(2025-04-14),", "13 people"), ("(2025-04-14), not", "12 people")):
+    # It is what changed next to the date: a number, a word.
+    for iso, b_rest, category in (("(2025-04-14),", "13 people", Category.NUMBER),
+                                  ("(2025-04-14), not", "12 people", Category.WORD)):
         a = edit(ENGLISH, "April 14, 2025", "April 14, 2025, 12 people")
         found = diff(a, edit(ENGLISH, "April 14, 2025", f"{iso} {b_rest}"))
-        assert [d.severity for d in found] == ["major"], found
+        assert [(d.category, d.severity) for d in found] == [(category, "major")], found
     german = edit(GERMAN, "Viele Familien", "Am Montag, den 14. April 2025 sagte der Bürgermeister, viele Familien")
     changed = german.replace("Montag, den 14. April 2025 sagte der Bürgermeister",
                              "14.04.2025 sagte die Bürgermeisterin")
