@@ -156,6 +156,10 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     if (h.a0 == h.a1 or h.b0 == h.b1) and _whole_sentences(*((sa, h.a0, h.a1) if h.a0 < h.a1 else (sb, h.b0, h.b1))):
         return Category.SENTENCE, ""  # whatever dates or names it holds
     dates_a, dates_b = _dates_touching(sa, h.a0, h.a1), _dates_touching(sb, h.b0, h.b1)
+    if dates_a and not dates_b:
+        dates_b = _dates_touching(sb, h.b0, h.b1, beside=True)
+    elif dates_b and not dates_a:
+        dates_a = _dates_touching(sa, h.a0, h.a1, beside=True)
     if dates_a or dates_b:
         same = dates_a and dates_a == dates_b and None not in dates_a
         besides = _besides_dates(sa, h.a0, h.a1), _besides_dates(sb, h.b0, h.b1)
@@ -203,9 +207,15 @@ def _whole_lines(version: Version, start: int, end: int) -> bool:
     return not before.strip() and not after.strip()
 
 
-def _dates_touching(s: Side, lo: int, hi: int) -> set[tuple[int, ...] | None]:
-    """Return the (parsed) dates that overlap tokens [lo, hi), or touch the insertion point lo."""
-    first, last = (lo - 1, lo) if lo == hi else (lo, hi - 1)
+def _dates_touching(s: Side, lo: int, hi: int, beside: bool = False) -> set[tuple[int, ...] | None]:
+    """Return the (parsed) dates that overlap tokens [lo, hi), or touch the insertion point lo.
+
+    With `beside`, those next to tokens that hold no word: "- July 31, 2025 -" -> "Thursday, July 31,
+    2025" swaps a mark for a weekday that fits, the same date in another form.
+    """
+    if beside and any(s.is_word(i) for i in range(lo, hi)):
+        return set()
+    first, last = (lo - 1, hi) if beside else (lo - 1, lo) if lo == hi else (lo, hi - 1)
     return {parsed for d0, d1, parsed in s.dates_near(first, last + 1) if d0 <= last and d1 >= first}
 
 

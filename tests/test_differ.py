@@ -102,6 +102,11 @@ def test_a_weekday_before_a_date_is_part_of_it_and_must_fit_it() -> None:
     wrong = edit(ENGLISH, "April 14, 2025", "Tuesday, April 14, 2025")
     assert [(d.category, d.severity, d.a_text, d.b_text) for d in diff(a, wrong)] == [
         (Category.DATE, "major", "Monday", "Tuesday")]
+    dashed = edit(ENGLISH, "April 14, 2025", "- April 14, 2025 -")  # a dash for the weekday
+    assert [(d.category, d.severity, d.note) for d in diff(dashed, a)] == [
+        (Category.DATE, "minor", "same date in another form")]
+    assert [(d.category, d.severity) for d in diff(dashed, dashed.replace("2025 -", "2025 at"))] == [
+        (Category.WORD, "major")]  # a word for the dash beside a date: no date changed
     assert [(d.category, d.severity) for d in diff(wrong, edit(ENGLISH, "April 14, 2025", "2025-04-14"))] == [
         (Category.DATE, "major")]
     german = edit(GERMAN, "Viele Familien", "Am Montag, den 14. April 2025 sagte sie, viele Familien")
