@@ -5,7 +5,6 @@ from __future__ import annotations
 import bisect
 import logging
 import os
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ from dedup.store import Known, Removal, Stamp, Store, StoredGroup
 D = TypeVar("D", Known, Stamp)  # a document as the index has it, whole or its stamp
 
 log = logging.getLogger(__name__)
-
-_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ def keys_of(paths: Iterable[str], roots: Sequence[str], cwd: str) -> list[bytes]
     A folder scanned through a symbolic link and by its own name is one
     folder: its files were indexed twice, each a duplicate of itself.
     """
-    return [os.fsencode(where) for where in sources.located(paths, roots, cwd)]
+    return sources.located(paths, roots, cwd)
 
 
 def scopes(paths: Sequence[str]) -> list[bytes]:

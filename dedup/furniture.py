@@ -351,8 +351,7 @@ def _marker(number: int) -> re.Pattern[str]:
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
     after = r"[.,;:!?\"”“»)]"
     ends = r"(?=[\s.,;:!?)]|$)"
-    found = [rf"(?:(?<=[^\W\d_])|(?<=[^\d]{after})|(?<=^{after})|(?<=\d[;:!?\"”“»)])){plain}{ends}",
-             rf"(?<=[^\W\d_]|{after}){sup}{ends}"]
+    found = [rf"(?:(?<=[^\W\d_])|(?<={after})(?<!\d[.,])){plain}{ends}", rf"(?<=[^\W\d_]|{after}){sup}{ends}"]
     if len(plain) < 3:
         found.append(rf"(?<=\d[.,]){plain}(?=[ \t]*$|\s+[A-ZÄÖÜ])")
     return re.compile("|".join(found))

@@ -29,7 +29,7 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
@@ -50,7 +50,16 @@ from dedup.errors import OptionsError
 from dedup.normalize import VERSION as NORMALIZER_VERSION
 from dedup.options import ScanOptions
 from dedup.regroup import apply
-from dedup.scan import Progress, ScanResult, compare_group, ignore_interrupt, sign_batch, watch_scanner, workers
+from dedup.scan import (
+    Progress,
+    ScanResult,
+    compare_group,
+    ignore_interrupt,
+    no_workers,
+    sign_batch,
+    watch_scanner,
+    workers,
+)
 from dedup.store import Known, NewDocument, Stamp, Store, open_store
 
 __all__ = ["IndexChange", "IndexSummary", "IndexedScanResult", "forget", "parameters", "prune", "report", "scan",
@@ -205,7 +214,7 @@ def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stam
     uid = os.geteuid() if hasattr(os, "geteuid") else -1
     gids = set(os.getgroups()) | {os.getegid()} if hasattr(os, "getegid") else set()
 
-    def changed(found: Sequence[tuple[bytes, sources.Candidate]]) -> list[bytes]:
+    def changed(found: Iterable[tuple[bytes, sources.Candidate]]) -> list[bytes]:
         examine = os.stat if options.follow_symlinks else os.lstat  # (no keyword to parse 100,000 times)
         check = []
         for key, candidate in found:
@@ -222,10 +231,9 @@ def _unchanged(spelled: dict[bytes, sources.Candidate], stamps: dict[bytes, Stam
             check.append(key)
         return check
 
-    found = list(spelled.items())
     forked = len(stamps) >= FORK_FILES and _CAN_FORK and workers(options.jobs) > 1  # known files: examined
-    check = _in_two(changed, found) if forked else changed(found)
-    return len(found) - len(check), check
+    check = _in_two(changed, list(spelled.items())) if forked else changed(spelled.items())
+    return len(spelled) - len(check), check
 
 
 def _may_read(st: os.stat_result, uid: int, gids: set[int]) -> bool:
@@ -584,7 +592,7 @@ class _Pool:
         The error was a broken pipe to Python's resource tracker, which click
         took for a closed stdout: the scan ended with status 1 and no message.
         """
-        log.warning("cannot start worker processes (%s): this scan works in one process", err)
+        no_workers(err)
         self._workers, self._warm = 1, False
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)

@@ -44,8 +44,8 @@ def markdown_text(text: str) -> str:
     if not definitions:
         return text
     labels = {_label(m.group("label")) for m in definitions}
-    for m in definitions:
-        text = text[: m.start()] + " " * len(m.group(0).rstrip("\r")) + text[m.end() - m.group(0).endswith("\r") :]
+    starts = {m.start() for m in definitions}
+    text = _DEFINITION.sub(lambda m: _spaces(m.group(0)) if m.start() in starts else m.group(0), text)  # one pass
 
     def reference(match: re.Match[str]) -> str:
         label = match.group("label") or match.group("text")  # "[text][]" and "[label]" name themselves
@@ -86,6 +86,11 @@ def _fenced(text: str) -> list[tuple[int, int]]:
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
     return any(start <= position < end for start, end in spans)
+
+
+def _spaces(line: str) -> str:
+    """Return a space for each character of a line, its carriage return kept."""
+    return " " * len(line.rstrip("\r")) + "\r" * line.endswith("\r")
 
 
 def _label(label: str) -> str:

@@ -447,12 +447,17 @@ def _executor(jobs: int, work: int) -> Iterator[Executor | None]:
         try:
             pool.submit(int)  # starts the workers: a process refused (a limit on processes, memory) is known now
         except OSError as err:  # it was an internal error
-            log.warning("cannot start worker processes (%s): this scan works in one process", err)
+            no_workers(err)
             yield None
         else:
             yield pool
     finally:  # after Ctrl-C too: the batches not begun are dropped, not worked through
         pool.shutdown(cancel_futures=True)
+
+
+def no_workers(err: OSError) -> None:
+    """Say that the scan works in one process: none could be started (a limit on processes, memory)."""
+    log.warning("cannot start worker processes (%s): this scan works in one process", err)
 
 
 def workers(jobs: int) -> int:

@@ -10,6 +10,7 @@ import operator
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePath
@@ -93,7 +94,7 @@ def _found(paths: Sequence[str], options: ScanOptions) -> Iterator[Candidate | S
 
 def distinct(found: Iterable[Candidate | Skipped], roots: Sequence[str]) -> Iterator[Candidate | Skipped]:
     """Yield each file once, as first spelled, when the paths given overlap (`scan . ./a.txt`, `scan A A/sub`,
-    `scan A LINK-TO-A`): files found under `roots` are told apart by where they are (`locator`).
+    `scan A LINK-TO-A`): files found under `roots` are told apart by where they are (`located`).
 
     A file found twice was read twice and reported as a duplicate of itself.
     """
@@ -119,18 +120,17 @@ def resolved(path: str, cwd: str) -> str:
     return os.path.join(os.path.realpath(folder or os.sep), name)
 
 
-def located(paths: Iterable[str], roots: Sequence[str], cwd: str) -> Iterator[str]:
-    """Yield where each path found under `roots` is: its root `resolved`, then the rest of the path as walked.
+def located(paths: Iterable[str], roots: Sequence[str], cwd: str) -> list[bytes]:
+    """Return where each path found under `roots` is, as bytes: its root `resolved`, then the rest as walked.
 
     Only the links on the way to a root are resolved, not those the walk
     followed below it: a file is where the walk found it, under the folder the
     user named, wherever that folder is. (Two spellings of one folder, by its
     name and through a link, are then one folder.) Each folder is located once.
     """
-    bases = sorted(((root if root.endswith(os.sep) else root + os.sep, resolved(root, cwd)) for root in roots),
-                   key=lambda base: -len(base[0]))  # the longest first: `scan A A/LINK` finds A/LINK's files under it
     given = {root: resolved(root, cwd) for root in roots}
-    folders: dict[str, str] = {}
+    bases = sorted(((root if root.endswith(os.sep) else root + os.sep, where) for root, where in given.items()),
+                   key=lambda base: -len(base[0]))  # the longest first: `scan A A/LINK` finds A/LINK's files under it
 
     def locate(path: str) -> str:
         where = given.get(path)
@@ -141,15 +141,21 @@ def located(paths: Iterable[str], roots: Sequence[str], cwd: str) -> Iterator[st
                 return base.rstrip(os.sep) + os.sep + path[len(prefix):]
         return resolved(path, cwd)
 
+    folders: dict[str, bytes] = {}
+    found = []
     for path in paths:
         folder, sep, name = path.rpartition(os.sep)
         if not sep or name in ("", ".", "..") or path in given:
-            yield locate(path)
+            found.append(os.fsencode(locate(path)))
             continue
-        where = folders.get(folder)
-        if where is None:
-            where = folders[folder] = locate(folder or os.sep)
-        yield where.rstrip(os.sep) + os.sep + name
+        prefix = folders.get(folder)
+        if prefix is None:
+            prefix = folders[folder] = os.fsencode(locate(folder or os.sep)).rstrip(b"/") + b"/"
+        found.append(prefix + name.encode(_FS_ENCODING, _FS_ERRORS))  # os.fsencode, without its checks
+    return found
+
+
+_FS_ENCODING, _FS_ERRORS = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
 
 
 def read_named(path: str, options: ScanOptions) -> Document:

@@ -542,7 +542,7 @@ def test_a_scan_killed_while_a_forked_process_examines_files_leaves_nothing_behi
     the index's lock (the next scan waited) until it had examined its half. Each lstat is slowed here
     (sitecustomize, in the scan's processes only) so that the kill lands while the two examine."""
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
-    forked_many(docs)
+    many_files(docs)
     command = [sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--format", "json", "-q"]
     assert subprocess.run(command, cwd=ROOT, capture_output=True, timeout=600).returncode == 0
     slow = tmp_path / "slow"
@@ -588,7 +588,7 @@ def test_a_rescan_that_may_not_start_a_process_examines_every_file_itself() -> N
     try:
         shared.chmod(0o777)
         docs, index = shared / "docs", str(shared / "index.db")
-        count = forked_many(docs)
+        count = many_files(docs)
         command = [setpriv, f"--reuid={user}", f"--regid={user}", "--clear-groups", sys.executable, "-m", "dedup",
                    "scan", str(docs), "--index", index, "--format", "json", "-q"]
         env = dict(os.environ, PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(shared / "cache"), HOME=str(shared))
@@ -614,10 +614,7 @@ def test_a_scan_whose_worker_processes_cannot_start_works_in_one_process(tmp_pat
     from dedup.incremental import _PARALLEL_NEW
 
     docs = tmp_path / "docs"
-    for n in range(_PARALLEL_NEW + 10):  # enough new files that the scan starts its workers' server
-        folder = docs / f"{n // 1000:02d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"doc{n:05d}.txt").write_text(f"document {n} of the archive, word {n * 7919 % 10007}\n")
+    many_files(docs, _PARALLEL_NEW + 10)  # enough new files that the scan starts its workers' server
     probe = ("import multiprocessing, sys\nmultiprocessing.set_executable('/nonexistent/python')\n"
              "from dedup.cli import main\n"
              f"sys.argv = ['dedup', 'scan', {str(docs)!r}, '--index', {str(tmp_path / 'index.db')!r}, "
@@ -678,11 +675,11 @@ def test_files_reached_through_a_link_to_a_folder_outside_are_in_the_scan_s_scop
     assert [(d["path"], d["reason"]) for d in unfollowed["removed"]] == [("a/ext/00/doc00000.txt", "not-scanned")]
 
 
-def forked_many(docs: Path) -> int:
-    """Write enough small distinct files that a rescan examines them in two processes; return how many."""
+def many_files(docs: Path, count: int | None = None) -> int:
+    """Write small distinct files, by default enough that a rescan examines them in two processes; return how many."""
     from dedup.incremental import FORK_FILES
 
-    count = FORK_FILES + 300
+    count = FORK_FILES + 300 if count is None else count
     for n in range(count):
         folder = docs / f"{n // 1000:02d}"
         if n % 1000 == 0:
@@ -694,7 +691,7 @@ def forked_many(docs: Path) -> int:
 def test_a_rescan_of_many_files_finds_each_change_whichever_half_of_the_files_it_is_in(tmp_path: Path) -> None:
     """With `incremental.FORK_FILES` known files or more, a forked process examines the second half of them."""
     docs, index = tmp_path / "docs", str(tmp_path / "index.db")
-    count = forked_many(docs)
+    count = many_files(docs)
 
     def scan_index() -> dict[str, Any]:
         done = subprocess.run([sys.executable, "-m", "dedup", "scan", str(docs), "--index", index, "--format", "json",
