@@ -344,16 +344,20 @@ def _marker(number: int) -> re.Pattern[str]:
     """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²").
 
     After a comma or point that follows a figure, plain digits are the rest
-    of a number ("18,200", "3.14 percent", "2,5 million") unless a sentence
-    starts after them ("in 2019.1 Since then"); three such digits are a
-    group of thousands ("1.500 Euro") whatever follows.
+    of a number ("18,200", "3.14 percent", "3,5 Prozent", "Abschnitt 4.1
+    Methoden"): German capitalises its nouns, so a capital after them tells
+    nothing. Only a year that ends a sentence ("in 2019.1 Since then") and
+    a marker before a comma ("year.1,2") take a marker there.
     """
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
     after = r"[.,;:!?\"”“»)]"
     ends = r"(?=[\s.,;:!?)]|$)"
-    found = [rf"(?:(?<=[^\W\d_])|(?<={after})(?<!\d[.,])){plain}{ends}", rf"(?<=[^\W\d_]|{after}){sup}{ends}"]
+    found = [rf"(?:(?<=[^\W\d_])|(?<={after})(?<!\d[.,])){plain}{ends}", rf"(?<=[^\W\d_]|{after}){sup}{ends}",
+             rf"(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹]),{sup}{ends}"]  # the comma of a list of markers goes with it
     if len(plain) < 3:
-        found.append(rf"(?<=\d[.,]){plain}(?=[ \t]*$|\s+[A-ZÄÖÜ])")
+        listed = "|".join(rf"(?<=[^\W\d_]{d})|(?<={after}{d})(?<!\d[.,]{d})" for d in (r"\d", r"\d\d"))
+        found.append(rf"(?:{listed}),{plain}{ends}")
+        found.append(rf"(?<=\d{{4}}\.)(?<![\d.,]\d{{4}}\.){plain}(?=[ \t]*$|\s+[A-ZÄÖÜ])")
     return re.compile("|".join(found))
 
 

@@ -114,14 +114,16 @@ def test_hyphenated_word_across_a_page_break_is_joined() -> None:
 NOTES = ["The vote was unanimous.", "Two members abstained.", "See the annex for details."]
 
 
-def footnoted(marked: str) -> str:
-    """Return three pages, each with `marked` (holding a footnote marker 1) in its first line and note 1 below."""
+def footnoted(marked: str, notes: int = 1) -> str:
+    """Return three pages, each with `marked` (holding footnote markers 1 to `notes`) in its first line and
+    those notes below."""
     words = BODY.split()
     return "".join(
         f"Header of the report\n{' '.join(words[60 * n : 60 * n + 8])} {marked}\n"
         f"{' '.join(words[60 * n + 8 : 60 * n + 20])}\n"
         f"{' '.join(words[60 * n + 20 : 60 * n + 32])}\n"
-        f"1{note}\n{n + 1}\n\f"
+        + "".join(f"{k}{note}\n" for k in range(1, notes + 1))
+        + f"{n + 1}\n\f"
         for n, note in enumerate(NOTES)
     )
 
@@ -160,6 +162,20 @@ def test_the_last_digit_group_of_a_number_is_not_a_footnote_marker() -> None:
 def test_a_footnote_marker_after_a_figure_is_still_one(marked: str) -> None:
     text = normalize_text(footnoted(marked))
     assert text.count(marked.replace("1 ", " ", 1)) == 3 and all(f"\n\n{note}" in text for note in NOTES)
+
+
+@pytest.mark.parametrize("marked", ["last year.1,2 Since then", "the studies1,2 and then", "the studies¹,² and then"])
+def test_a_list_of_footnote_markers_is_removed_whole(marked: str) -> None:
+    text = normalize_text(footnoted(marked, notes=2))
+    assert text.count(marked.replace("1,2 ", " ").replace("¹,² ", " ")) == 3
+    assert all(f"\n\n{note}" in text for note in NOTES)
+
+
+@pytest.mark.parametrize("number", ["um 3,1 Prozent", "stieg auf 2,1", "Abschnitt 4.1 Methoden", "at 12.1 Percent",
+                                    "von 12.500,1 Tonnen"])
+def test_a_decimal_before_a_capital_keeps_its_digit_on_a_page_with_footnote_1(number: str) -> None:
+    """German capitalises nouns: "3,1 Prozent" lost its 1 as the marker of footnote 1 (3, Prozent)."""
+    assert normalize_text(footnoted(number)).count(number) == 3
 
 
 @pytest.mark.parametrize("run", ["¹" * 4, "¹" * 4301, "²³" * 3000])
