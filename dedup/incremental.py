@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, NoReturn, TypeVar
 
 from dedup import __version__, changes, collecting, fingerprint, index, markup, sources
@@ -294,6 +294,9 @@ def _add(store: Store, pool: _Pool, scan_id: int, to_read: Sequence[tuple[bytes,
 
     signed = _map_batches(pool, sign_batch, [spelled[k] for k, _ in to_sign], options,
                           parallel=pool.ready or sum(size for _, (size, _, _) in to_sign) > _PARALLEL_BYTES)
+    if to_sign:  # meanwhile (the workers sign), what the new documents are bucketed with: every stored band key
+        with store.read() as tx:
+            tx.read_band_keys()
     for (key, (size, mtime, digest)), item in zip(to_sign, signed, strict=True):
         if isinstance(item, sources.Skipped):
             skipped.append(item)
@@ -672,9 +675,9 @@ def _map(pool: _Pool, func: Callable[[T, ScanOptions], R], items: Sequence[T], o
 
 def _map_batches(pool: _Pool, func: Callable[[Sequence[T], ScanOptions], list[R]], items: Sequence[T],
                  options: ScanOptions, parallel: bool) -> Iterator[R]:
-    """Apply `func` to batches of the items, in the pool if `parallel`, and yield each item's result."""
+    """Apply `func` to batches of the items, in the pool if `parallel` (all sent at once), and yield each item's
+    result."""
     batches = [list(items[start : start + _BATCH]) for start in range(0, len(items), _BATCH)]
     executor = pool.executor() if parallel and len(batches) > 1 else None
     results = (func(b, options) for b in batches) if executor is None else executor.map(func, batches, repeat(options))
-    for result in results:
-        yield from result
+    return chain.from_iterable(results)
