@@ -341,24 +341,37 @@ def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
 
 
 def _marker(number: int) -> re.Pattern[str]:
-    """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²").
+    """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²", "25 %¹").
 
-    After a comma or point that follows a figure, plain digits are the rest
-    of a number ("18,200", "3.14 percent", "3,5 Prozent", "Abschnitt 4.1
-    Methoden"): German capitalises its nouns, so a capital after them tells
-    nothing. Only a year that ends a sentence ("in 2019.1 Since then") and
-    a marker before a comma ("year.1,2") take a marker there.
+    After a comma, point or colon that follows a figure, plain digits are the
+    rest of a number ("18,200", "3.14 percent", "3,5 Prozent", "Abschnitt
+    4.1 Methoden", "2:1"): German capitalises its nouns, so a capital after
+    them tells nothing. There only a year that ends a sentence takes a
+    marker ("in 2019.1 Since then"). Neither does a code of one or two
+    capitals ("CO2", "Q1") nor a unit ("m²", "km³"). A marker in a list
+    ("studies1,2,3", "year.¹,²") goes with its comma.
     """
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
-    after = r"[.,;:!?\"”“»)]"
+    after = r"[.,;:!?\"”“»)%]"
     ends = r"(?=[\s.,;:!?)]|$)"
-    found = [rf"(?:(?<=[^\W\d_])|(?<={after})(?<!\d[.,])){plain}{ends}", rf"(?<=[^\W\d_]|{after}){sup}{ends}",
-             rf"(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹]),{sup}{ends}"]  # the comma of a list of markers goes with it
+    found = [rf"(?:{_after_word()}|(?<={after})(?<!\d[.,:])){plain}{ends}",
+             rf"(?:{_after_word()}|(?<={after})){sup}{ends}", rf"(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹]),{sup}{ends}"]
     if len(plain) < 3:
-        listed = "|".join(rf"(?<=[^\W\d_]{d})|(?<={after}{d})(?<!\d[.,]{d})" for d in (r"\d", r"\d\d"))
-        found.append(rf"(?:{listed}),{plain}{ends}")
-        found.append(rf"(?<=\d{{4}}\.)(?<![\d.,]\d{{4}}\.){plain}(?=[ \t]*$|\s+[A-ZÄÖÜ])")
+        sentence = r"(?=(?:,\d\d?)*(?:[ \t]*$|\s+[„\"»(A-ZÄÖÜ]))"
+        found.append(rf"(?<=\d{{4}}\.)(?<![\d,]\d{{4}}\.){plain}{sentence}")
+        listed = [rf"{_after_word(d)}|(?<={after}{d})(?<!\d\.{d})|(?<=\d{{4}}\.{d})(?<![\d,]\d{{4}}\.{d})"
+                  for d in (r"\d", r"\d\d")]  # each a marker above, before the comma
+        found.append(rf"(?:{'|'.join(listed)}),{plain}{ends}")
     return re.compile("|".join(found))
+
+
+def _after_word(then: str = "") -> str:
+    """Return a lookbehind for a word, then `then`: not a letter alone, a code of two capitals or a unit ("x2",
+    "CO2", "Q1", "km²")."""
+    return rf"(?<=[^\W\d_]{then})" + "".join(rf"(?<!\b{code}{then})" for code in _CODES)
+
+
+_CODES = (r"[^\W\d_]", r"[A-ZÄÖÜ]{2}", r"[cdkm]m")
 
 
 def _inline(line: _Line, numbers: set[int], is_note: bool, paged: bool) -> list[Edit]:
