@@ -324,32 +324,36 @@ def _cut_score(s: Side, lo: int, hi: int) -> int:
 
 
 def _merge(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
-    """Join hunks separated by one punctuation token, or lying within one date on both sides."""
+    """Join hunks separated by one punctuation token, lying within one date on both sides, or separated by a
+    piece of one date that both sides hold in other forms.
+
+    ("June 3, 2024" against "(2024-06-03)," aligns on "2024": the two hunks
+    around it are one date each side, with a parenthesis or comma more; with
+    a change next to the date, the differ splits the date off again.)
+    """
     merged: list[Hunk] = []
     for h in found:
         if merged:
             last = merged[-1]
             one_mark = h.a0 - last.a1 == h.b0 - last.b1 == 1 and not a.is_word(last.a1)
-            if one_mark or (_within(a, last.a0, h.a1) and _within(b, last.b0, h.b1)):
+            one_date = _holding(a, last.a0, h.a1) and _holding(b, last.b0, h.b1)
+            same_date = set(_holding(a, last.a1, h.a0)) & set(_holding(b, last.b1, h.b0)) - {None}
+            if one_mark or one_date or same_date:
                 last.a1, last.b1 = h.a1, h.b1
                 continue
         merged.append(h)
     return merged
 
 
-def _within(s: Side, lo: int, hi: int) -> bool:
-    """Return whether tokens [lo, hi) lie within one date, give or take the punctuation at their ends.
-
-    ("June 3, 2024" against "(2024-06-03)," aligns on "2024": the two hunks
-    around it are one date each side, with a parenthesis or comma more.)
-    """
+def _holding(s: Side, lo: int, hi: int) -> list[tuple[int, ...] | None]:
+    """Return the values of the dates that hold tokens [lo, hi), give or take the punctuation at their ends."""
     while hi - lo > 1 and not s.is_word(lo):
         lo += 1
     while hi - lo > 1 and not s.is_word(hi - 1):
         hi -= 1
     if hi - lo > _DATE_REACH:  # longer than any date (7 tokens at most): no need to look
-        return False
-    return any(first <= lo and hi - 1 <= last for first, last, _ in s.dates_near(lo, hi))
+        return []
+    return [parsed for first, last, parsed in s.dates_near(lo, hi) if first <= lo and hi - 1 <= last]
 
 
 def _pair_moves(found: list[Hunk], a: Side, b: Side) -> list[Move]:

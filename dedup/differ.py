@@ -132,6 +132,7 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     sa, sb = a.side, b.side
     found, moves = align.hunks(sa, sb)
     lang = classify.language(a.function_words, b.function_words)
+    found = [part for h in found for part in _apart_from_date(h, sa, sb)]
     out = [_discrepancy(h, *_category(h, sa, sb, a, b, lang), sa, sb, a, b) for h in found]
     for move in moves:
         h = Hunk(move.removed.a0, move.removed.a1, move.added.b0, move.added.b1)
@@ -173,6 +174,53 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     if _is_name(h, sa, sb, lang):
         return Category.NAME, ""
     return Category.WORD, ""
+
+
+def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:
+    """Split a date off what changed next to it, when the two are one hunk.
+
+    "April 14, 2025, 12 people" -> "(2025-04-14), 13 people" is one hunk (the
+    comma between joins them): it is a minor "same date in another form" and
+    a number changed, "12" -> "13", each with its own text and place. So is
+    another date next to another number.
+    """
+    if h.sentence or h.a0 == h.a1 or h.b0 == h.b1:
+        return [h]
+    found = []
+    for s, lo, hi in ((sa, h.a0, h.a1), (sb, h.b0, h.b1)):
+        dates = [(d0, d1, parsed) for d0, d1, parsed in s.dates_near(lo, hi) if d0 < hi and d1 >= lo]
+        if len(dates) != 1 or dates[0][2] is None:
+            return [h]
+        found.append(dates[0])
+    (a_first, a_last, _), (b_first, b_last, _) = found
+    if _besides_dates(sa, h.a0, h.a1) == _besides_dates(sb, h.b0, h.b1):
+        return [h]  # nothing changed besides the date
+    if _marks(sa, h.a0, a_first) and _marks(sb, h.b0, b_first):  # the date first: cut after it and its marks
+        cut_a, cut_b = _past_marks(sa, a_last + 1, h.a1), _past_marks(sb, b_last + 1, h.b1)
+        if (cut_a, cut_b) != (h.a1, h.b1):
+            return [Hunk(h.a0, cut_a, h.b0, cut_b), Hunk(cut_a, h.a1, cut_b, h.b1)]
+    if _marks(sa, a_last + 1, h.a1) and _marks(sb, b_last + 1, h.b1):  # the date last: cut before it
+        cut_a, cut_b = _before_marks(sa, h.a0, a_first), _before_marks(sb, h.b0, b_first)
+        if (cut_a, cut_b) != (h.a0, h.b0):
+            return [Hunk(h.a0, cut_a, h.b0, cut_b), Hunk(cut_a, h.a1, cut_b, h.b1)]
+    return [h]
+
+
+def _marks(s: Side, lo: int, hi: int) -> bool:
+    """Whether tokens [lo, hi) hold no word (none at all is none)."""
+    return not any(s.is_word(i) for i in range(max(lo, 0), hi))
+
+
+def _past_marks(s: Side, i: int, hi: int) -> int:
+    while i < hi and not s.is_word(i):
+        i += 1
+    return min(i, hi)
+
+
+def _before_marks(s: Side, lo: int, i: int) -> int:
+    while i > lo and not s.is_word(i - 1):
+        i -= 1
+    return max(i, lo)
 
 
 def _whole_sentences(s: Side, lo: int, hi: int) -> bool:

@@ -118,12 +118,17 @@ def test_a_weekday_before_a_date_is_part_of_it_and_must_fit_it() -> None:
 def test_a_change_next_to_a_date_in_another_form_is_not_hidden_in_it() -> None:
     # Found by a helper's review: the date's two hunks joined, then the next one across a comma, and the whole
     # was "the same date in another form" (minor) with "12" -> "13" or "not" inside.
-    # It is what changed next to the date: a number, a word.
-    for iso, b_rest, category in (("(2025-04-14),", "13 people", Category.NUMBER),
-                                  ("(2025-04-14), not", "12 people", Category.WORD)):
-        a = edit(ENGLISH, "April 14, 2025", "April 14, 2025, 12 people")
-        found = diff(a, edit(ENGLISH, "April 14, 2025", f"{iso} {b_rest}"))
-        assert [(d.category, d.severity) for d in found] == [(category, "major")], found
+    # The date is split off what changed next to it: the same date in another form, and a number or a word.
+    a = edit(ENGLISH, "April 14, 2025", "April 14, 2025, 12 people")
+    for b_rest, changed in (("13 people", (Category.NUMBER, "major", "12", "13")),
+                            ("not 12 people", (Category.WORD, "major", "", "not")),
+                            ("", (Category.NUMBER, "major", "12 people", ""))):
+        found = diff(a, edit(ENGLISH, "April 14, 2025", f"(2025-04-14), {b_rest}".strip()))
+        assert [(d.category, d.severity, d.a_text, d.b_text) for d in found] == [
+            (Category.DATE, "minor", "April 14, 2025,", "(2025-04-14),"), changed], found
+    other = diff(a, edit(ENGLISH, "April 14, 2025", "(2025-04-15), 13 people"))  # another date, another number
+    assert [(d.category, d.severity, d.a_text, d.b_text) for d in other] == [
+        (Category.DATE, "major", "April 14, 2025,", "(2025-04-15),"), (Category.NUMBER, "major", "12", "13")]
     german = edit(GERMAN, "Viele Familien", "Am Montag, den 14. April 2025 sagte der Bürgermeister, viele Familien")
     changed = german.replace("Montag, den 14. April 2025 sagte der Bürgermeister",
                              "14.04.2025 sagte die Bürgermeisterin")
