@@ -282,8 +282,14 @@ def _pairs(bounds: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def squash(s: Side, lo: int, hi: int) -> str:
-    """Return the letters of tokens[lo:hi] without hyphens: equal squashes differ only in layout."""
-    return "".join(s.keys[lo:hi]).replace("-", "")
+    """Return the letters of tokens[lo:hi] without hyphens: equal squashes differ only in layout.
+
+    A hyphen between digits stays: "2-3 Wochen" and "23 Wochen" differ.
+    """
+    return _LAYOUT_HYPHEN.sub("", "".join(s.keys[lo:hi]))
+
+
+_LAYOUT_HYPHEN = re.compile(r"(?<!\d)-|-(?!\d)")
 
 
 def _layout_only(a: Side, b: Side, h: Hunk) -> bool:

@@ -260,6 +260,8 @@ def _place(prev: str | None, before_prev: str | None, nxt: str | None, lang: str
     """Return the evidence in where a capitalised word stands: its neighbours."""
     if prev == '"' and before_prev is not None and before_prev not in _ENDS_SENTENCE:
         prev = before_prev  # a quote inside a sentence does not start one
+    elif prev == "." and before_prev is not None and before_prev.lower() in lexicon.TITLE_ABBREVIATIONS:
+        prev = before_prev  # "Dr. Kessler": the point ends the title, not a sentence
     low = (prev or "").lower()
     score = 0.0
     if prev is None or prev in _ENDS_SENTENCE or prev == '"':

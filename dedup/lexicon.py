@@ -16,6 +16,7 @@ TITLES = _words(
     "prof dr herr frau hr fr mr mrs ms miss sir dame lord lady mag ing dipl minister ministerin "
     "senator senatorin präsident präsidentin president judge richter richterin st saint"
 )
+TITLE_ABBREVIATIONS = _words("prof dr hr fr mr mrs ms mag ing dipl st")  # their point ends no sentence
 SPEECH_VERBS = _words(
     "betonte betont sagte sagt erklärte erklärt meinte meint ergänzte ergänzt unterstrich "
     "unterstreicht führte fügte hob lobte kritisierte forderte warnte bekräftigte so "
@@ -27,7 +28,8 @@ ROLE_SUFFIXES = (
     "sprecher", "sprecherin", "meister", "meisterin", "minister", "ministerin", "präsident",
     "präsidentin", "direktor", "direktorin", "leiter", "leiterin", "vorsitzende", "vorsitzender",
     "führer", "führerin", "chef", "chefin", "rat", "rätin", "beauftragte", "beauftragter", "gründer",
-    "gründerin", "entwickler", "entwicklerin", "autor", "autorin",
+    "gründerin", "entwickler", "entwicklerin", "autor", "autorin", "vorstand", "vorständin", "dezernent",
+    "dezernentin", "referent", "referentin", "koordinator", "koordinatorin",
     "spokesperson", "spokesman", "spokeswoman", "mayor", "minister", "director", "chairman",
     "chairwoman", "chair", "ceo", "president", "secretary", "manager", "officer", "head",
     "professor", "author", "founder", "councillor", "councilor", "governor", "senator", "developer",

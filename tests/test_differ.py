@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from dedup.differ import Category, Discrepancy, Version, compare
 from tests.conftest import SEED_PDF, SEED_WEB
 from tests.text import ENGLISH, GERMAN, rewrap
@@ -225,3 +227,20 @@ def test_positions_point_into_the_original_files() -> None:
 
 def test_comparing_a_text_with_itself_finds_nothing() -> None:
     assert diff(GERMAN, GERMAN) == []
+
+
+def test_a_range_joined_into_one_number_is_a_number_change() -> None:
+    # Found by a helper's review: "2-3 Wochen" -> "23 Wochen" was no discrepancy at all, as a hyphen at a line
+    # end is layout ("Digi-talisierung"); a hyphen between digits is not.
+    a = edit(GERMAN, "Viele Familien", "Die Arbeiten dauern 2-3 Wochen. Viele Familien")
+    assert major(diff(a, a.replace("2-3 Wochen", "23 Wochen"))) == [("number", "changed", "2-3", "23")]
+    assert diff(a, a.replace("2-3 Wochen", "2-\n3 Wochen")) == []
+
+
+@pytest.mark.parametrize("speaker", ["Dr. Jolanda Vierbach", "Prof. Dr. Jolanda Vierbach", "Jolanda Vierbach"])
+def test_a_speaker_after_a_title_or_a_role_is_a_name(speaker: str) -> None:
+    # Found by a helper's review: "erklärt Technikvorständin Dr. Miriam Kessler" without the name was a word
+    # removed: the point after "Dr" read as a sentence end, and "-vorständin" was no role.
+    for role in ("Technikvorständin", "Dezernentin"):
+        a = edit(GERMAN, "Viele Familien", f'"Wir bauen", erklärt {role} {speaker}. Viele Familien')
+        assert major(diff(a, a.replace(f" {speaker}.", "."))) == [("name", "removed", speaker, "")], role
