@@ -148,6 +148,8 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     if words_a == words_b:
         return Category.PUNCTUATION, ""
     if [w.casefold() for w in words_a] == [w.casefold() for w in words_b]:
+        if [w.lower() for w in words_a] != [w.lower() for w in words_b] and _is_name(h, sa, sb, lang):
+            return Category.NAME, ""  # "Kessler" -> "Keßler": another name, where "Strasse" is a spelling
         return Category.CASE, ""  # a headline in capitals too, which the aligner took for a rewritten sentence
     if h.sentence:
         return Category.SENTENCE, ""

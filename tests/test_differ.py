@@ -244,3 +244,12 @@ def test_a_speaker_after_a_title_or_a_role_is_a_name(speaker: str) -> None:
     for role in ("Technikvorständin", "Dezernentin"):
         a = edit(GERMAN, "Viele Familien", f'"Wir bauen", erklärt {role} {speaker}. Viele Familien')
         assert major(diff(a, a.replace(f" {speaker}.", "."))) == [("name", "removed", speaker, "")], role
+
+
+def test_ss_for_sharp_s_is_another_name_but_the_same_word() -> None:
+    # Found by a helper's review: "Kessler" -> "Keßler" was a minor case change, hidden by default.
+    a = edit(GERMAN, "Viele Familien", '"Wir bauen", erklärt Dezernentin Dr. Jolanda Weisser. Viele Familien '
+             "melden Einschränkungen im Straßenverkehr.")
+    assert major(diff(a, a.replace("Weisser", "Weißer"))) == [("name", "changed", "Weisser", "Weißer")]
+    spelled = diff(a, a.replace("Straßenverkehr", "Strassenverkehr"))
+    assert [(d.category, d.severity) for d in spelled] == [(Category.CASE, "minor")]
