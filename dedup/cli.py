@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from functools import wraps
@@ -84,6 +84,7 @@ def _scan_with_index(location: str, rebuild: bool, paths: tuple[str, ...], fmt: 
 
     names = {f.name for f in fields(ScanOptions)}
     options = ScanOptions(**{k: v for k, v in settings.items() if k in names})
+    _refuse_to_replace_a_document(output, paths)
     with _progress(quiet) as progress:
         result = scan_indexed(list(paths), location, options, rebuild, progress)
     _write_scan(result, fmt, color, show_all, side_by_side, output)
@@ -187,6 +188,7 @@ def scan(paths: tuple[str, ...], fmt: str, color: str, show_all: bool, side_by_s
     )
     if jobs > workers(jobs) and not scheduler:
         log.warning("--jobs %d: %d processes at most, one a core of this machine", jobs, workers(jobs))
+    _refuse_to_replace_a_document(output, paths)
     with _progress(quiet) as progress:
         result = run_scan(list(paths), options, progress)
     _write_scan(result, fmt, color, show_all, side_by_side, output)
@@ -211,6 +213,7 @@ def diff(a: str, b: str, fmt: str, color: str, show_all: bool, side_by_side: boo
     from dedup.render import Format, render_diff
     from dedup.scan import diff_files
 
+    _refuse_to_replace_a_document(output, (a, b))
     comparison = diff_files(a, b)
     with _report_stream(output) as out:
         render_diff(comparison, Format(fmt), out, _render_options(color, show_all, side_by_side, out))
@@ -363,6 +366,31 @@ def _print(lines: Iterable[str]) -> None:
     with _report_stream(None) as out:
         for line in lines:
             out.write(line + "\n")
+
+
+def _refuse_to_replace_a_document(output: str | None, inputs: Sequence[str]) -> None:
+    """Refuse, before any work, a report that would replace a document it is about (`-o` naming one).
+
+    `scan folder/ -o folder/a.txt` replaced the document a.txt with the report.
+    An existing file is one when it was given, or lies in a folder given and
+    is of a kind the scan reads; a report beside the documents (report.json)
+    is not.
+
+    Raises:
+        ReportError: `output` is one of the documents.
+    """
+    from dedup.sources import EXTRACTED_KINDS, TEXT_KINDS
+
+    if output is None or not os.path.isfile(output):
+        return  # stdout, a device, a FIFO, a new file: no document replaced
+    target = os.path.realpath(output)
+    readable = os.path.splitext(target)[1].lower() in TEXT_KINDS.keys() | EXTRACTED_KINDS.keys()
+    for given in inputs:
+        if "://" in given or not os.path.exists(given):
+            continue
+        inside = readable and os.path.isdir(given) and target.startswith(os.path.join(os.path.realpath(given), ""))
+        if inside or (os.path.isfile(given) and os.path.samefile(given, output)):
+            raise ReportError(f"will not write the report to {output}: it is one of the documents; choose another file")
 
 
 @contextmanager

@@ -167,6 +167,24 @@ def test_output_file_is_written_whole_and_no_temporary_file_is_left(run: Run, in
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
 
+@pytest.mark.parametrize("index", [False, True])
+def test_a_report_never_replaces_a_document_it_is_about(tmp_path: Path, index: bool) -> None:
+    """Found by a helper's review: `scan docs/ -o docs/a.txt` replaced the document a.txt with the report."""
+    docs = tmp_path / "docs"
+    a, b = write(docs, "a.txt", ENGLISH), write(docs, "b.txt", rewrap(ENGLISH))
+    (docs / "link.txt").symlink_to(b)
+    more = ["--index", str(tmp_path / "index.db")] if index else []
+    for args in (["scan", str(docs), "-o", str(a), *more], ["scan", str(docs), "-o", str(docs / "link.txt"), *more],
+                 ["scan", str(a), "-o", str(a), *more],
+                 ["diff", str(a), str(b), "-o", str(docs / "link.txt")]):
+        proc = subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True)
+        assert proc.returncode == 2 and "it is one of the documents" in proc.stderr, (args, proc.stderr)
+        assert a.read_text() == ENGLISH and b.read_text() == rewrap(ENGLISH)
+    beside = subprocess.run([sys.executable, "-m", "dedup", "scan", str(docs), "-o", str(docs / "report.json"), *more],
+                            capture_output=True, text=True)
+    assert beside.returncode == 0 and "a.txt" in (docs / "report.json").read_text()  # beside them: not one
+
+
 def test_diff_command_reports_the_seed_discrepancies(run: Run, validate: Callable[[Any], None]) -> None:
     result = run("diff", str(SEED_WEB), str(SEED_PDF), "--format", "json")
     assert result.exit_code == 0
