@@ -196,6 +196,10 @@ def _scan_into(paths: Sequence[str], location: str, options: ScanOptions, rebuil
             tx.touch(touched)
         _add(store, pool, scan_id, to_read, removals, spelled, known, options, progress, skipped, commit_every)
         _compare(store, pool, options, scan_id)
+        if resumed:  # what an interrupted scan added is new in this report, not unchanged as well
+            again = set(check)
+            with store.read() as tx:
+                unchanged -= sum(1 for d in tx.documents_of(resumed) if d.path in spelled and d.path not in again)
         result = changes.result(store, scan_id, tuple(resumed), namer(paths, spelled), skipped, options,
                                 unchanged=unchanged, touched=len(touched))
         store.finish_scan([scan_id, *resumed], summary_counts(result.index))

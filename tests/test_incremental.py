@@ -303,6 +303,7 @@ def test_an_interrupted_scan_leaves_the_index_consistent_and_the_next_one_resume
     report = scan(run, str(docs), "--index", str(index))
     assert report["index"]["resumed_scans"] == [1]
     assert len(report["index"]["new"]) == 3000  # what the interrupted scan added is reported too
+    assert report["index"]["unchanged"] == 0  # and not as unchanged as well (it was: 3000 new, `kept` unchanged)
     assert found_groups(report) == planted
     # Counted by both processes (the planted pairs are in the first batch, which the interrupted one wrote).
     assert report["stats"]["verified_pairs"] == len(planted) <= report["stats"]["candidate_pairs"]
