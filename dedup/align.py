@@ -342,13 +342,20 @@ def _merge(found: list[Hunk], a: Side, b: Side) -> list[Hunk]:
         if merged:
             last = merged[-1]
             one_mark = h.a0 - last.a1 == h.b0 - last.b1 == 1 and not a.is_word(last.a1)
-            one_date = _holding(a, last.a0, h.a1) and _holding(b, last.b0, h.b1)
-            same_date = set(_holding(a, last.a1, h.a0)) & set(_holding(b, last.b1, h.b0)) - {None}
-            if one_mark or one_date or same_date:
+            if one_mark or (_holding(a, last.a0, h.a1) and _holding(b, last.b0, h.b1)) or _same_date_between(
+                    a, b, last, h):
                 last.a1, last.b1 = h.a1, h.b1
                 continue
         merged.append(h)
     return merged
+
+
+def _same_date_between(a: Side, b: Side, last: Hunk, h: Hunk) -> bool:
+    """Whether the tokens between two hunks are a piece of one date, with its figures, that both sides hold."""
+    if h.a0 - last.a1 > _DATE_REACH or not any(classify.has_digit(w) for w in a.words[last.a1 : h.a0]):
+        return False  # longer than any date, or none of its figures
+    held = set(_holding(a, last.a1, h.a0)) - {None}
+    return bool(held and held & set(_holding(b, last.b1, h.b0)))
 
 
 def _holding(s: Side, lo: int, hi: int) -> list[tuple[int, ...] | None]:

@@ -186,7 +186,7 @@ def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:
     a number changed, "12" -> "13", each with its own text and place. So is
     another date next to another number.
     """
-    if h.sentence or h.a0 == h.a1 or h.b0 == h.b1:
+    if h.sentence or not (_has_digit(sa, h.a0, h.a1) and _has_digit(sb, h.b0, h.b1)):  # a date has a value by them
         return [h]
     found = []
     for s, lo, hi in ((sa, h.a0, h.a1), (sb, h.b0, h.b1)):
@@ -206,6 +206,10 @@ def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:
         if (cut_a, cut_b) != (h.a0, h.b0):
             return [Hunk(h.a0, cut_a, h.b0, cut_b), Hunk(cut_a, h.a1, cut_b, h.b1)]
     return [h]
+
+
+def _has_digit(s: Side, lo: int, hi: int) -> bool:
+    return any(classify.has_digit(s.words[i]) for i in range(lo, hi))
 
 
 def _marks(s: Side, lo: int, hi: int) -> bool:
