@@ -188,14 +188,15 @@ def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:
     """
     if h.sentence or not (_has_digit(sa, h.a0, h.a1) and _has_digit(sb, h.b0, h.b1)):  # a date has a value by them
         return [h]
-    found = []
+    found, besides = [], []
     for s, lo, hi in ((sa, h.a0, h.a1), (sb, h.b0, h.b1)):
         dates = [(d0, d1, parsed) for d0, d1, parsed in s.dates_near(lo, hi) if d0 < hi and d1 >= lo]
         if len(dates) != 1 or dates[0][2] is None:
             return [h]
         found.append(dates[0])
+        besides.append([s.words[i] for i in range(lo, hi) if s.is_word(i) and not dates[0][0] <= i <= dates[0][1]])
     (a_first, a_last, _), (b_first, b_last, _) = found
-    if _besides_dates(sa, h.a0, h.a1) == _besides_dates(sb, h.b0, h.b1):
+    if besides[0] == besides[1]:
         return [h]  # nothing changed besides the date
     if _marks(sa, h.a0, a_first) and _marks(sb, h.b0, b_first):  # the date first: cut after it and its marks
         cut_a, cut_b = _past_marks(sa, a_last + 1, h.a1), _past_marks(sb, b_last + 1, h.b1)
@@ -214,7 +215,7 @@ def _has_digit(s: Side, lo: int, hi: int) -> bool:
 
 def _marks(s: Side, lo: int, hi: int) -> bool:
     """Whether tokens [lo, hi) hold no word (none at all is none)."""
-    return not any(s.is_word(i) for i in range(max(lo, 0), hi))
+    return not any(s.is_word(i) for i in range(lo, hi))
 
 
 def _past_marks(s: Side, i: int, hi: int) -> int:

@@ -20,6 +20,7 @@ import itertools
 import re
 import statistics
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz.fuzz import ratio
 
@@ -340,6 +341,7 @@ def _footnotes(lines: list[_Line], kept: list[int]) -> _Notes:
     return notes
 
 
+@lru_cache(maxsize=1024)  # footnote numbers have three digits at most; asked for on every line of a page
 def _marker(number: int) -> re.Pattern[str]:
     """Match footnote `number` set after a word or its punctuation ("Adresse.1", "word²", "25 %¹").
 
@@ -354,8 +356,9 @@ def _marker(number: int) -> re.Pattern[str]:
     plain, sup = str(number), str(number).translate(_TO_SUPERSCRIPT)
     after = r"[.,;:!?\"”“»)%]"
     ends = r"(?=[\s.,;:!?)]|$)"
-    found = [rf"(?:{_after_word()}|(?<={after})(?<!\d[.,:])){plain}{ends}",
-             rf"(?:{_after_word()}|(?<={after})){sup}{ends}", rf"(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹]),{sup}{ends}"]
+    word = _after_word()
+    found = [rf"(?:{word}|(?<={after})(?<!\d[.,:])){plain}{ends}", rf"(?:{word}|(?<={after})){sup}{ends}",
+             rf"(?<=[⁰¹²³⁴⁵⁶⁷⁸⁹]),{sup}{ends}"]
     if len(plain) < 3:
         sentence = r"(?=(?:,\d\d?)*(?:[ \t]*$|\s+[„\"»(A-ZÄÖÜ]))"
         found.append(rf"(?<=\d{{4}}\.)(?<![\d,]\d{{4}}\.){plain}{sentence}")
