@@ -36,6 +36,8 @@ _WEEKDAYS = (
     "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag|"
     "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 )
+_SHORT_MONTHS = {"jan", "feb", "febr", "mar", "mär", "apr", "jun", "jul", "aug", "sept", "sep", "okt", "oct", "nov",
+                 "dez", "dec"}  # fmt: skip
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _DATE_PATTERNS = (
     # 2019-08-27
@@ -51,6 +53,10 @@ _DATE_PATTERNS = (
     re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     # August 2019
     re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    # 27. August, 27 August, 27th of August (no year: kept only with a capital, "3 may" is no date)
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:\.|st|nd|rd|th)?\s*(?:of\s+)?(?P<mn>{_MONTH})\b\.?", re.IGNORECASE),
+    # August 27
+    re.compile(rf"\b(?P<mn>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?![.,:]?\d)", re.IGNORECASE),
     # Dienstag, Monday (a weekday alone counts as part of a date)
     re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE),
 )
@@ -95,6 +101,8 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, ...] | None]]:
         named = _MONTH_STEMS.search(text[lo:hi].lower().translate(_MONTH_LETTERS)) is not None
         for pattern in _DATE_PATTERNS[:-1] if named else _DATE_PATTERNS[:2]:
             for m in pattern.finditer(text, lo, hi):
+                if "y" not in m.groupdict() and not _yearless(m, text):
+                    continue
                 if not any(s <= m.start() < e or m.start() <= s < m.end() for s, e, _ in here):
                     here.append((m.start(), m.end(), _parse(m)))
                     if m.groupdict().get("d") is None:
@@ -112,25 +120,33 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, ...] | None]]:
                 and _WEEKDAY_GAP.fullmatch(text, m.end(), taken[after][0])):
             _, end, parsed = taken[after]  # "Monday, June 3, 2024": one date, the same as "2024-06-03"
             weekday = _WEEKDAY_NUMBERS.get(m.group(0).lower().translate(_MONTH_LETTERS), -1)  # ("ſunday": -1)
-            if parsed is not None and date(*parsed[:3]).weekday() != weekday:
-                parsed = (*parsed, weekday)  # "Sunday, June 3, 2024" (a Monday): the same only as itself
+            if parsed is not None and (not parsed[0] or date(*parsed[:3]).weekday() != weekday):
+                parsed = (*parsed, weekday)  # "Sunday, June 3, 2024" (a Monday), "Monday, June 3": the same only as itself
             spans[spans.index(taken[after])] = (m.start(), end, parsed)
         else:
             spans.append((m.start(), m.end(), None))
     return sorted(spans)
 
 
+def _yearless(m: re.Match[str], text: str) -> bool:
+    """Return whether a match with no year is a date: "3 may", "Jan 3 Tore", "June 45" are none."""
+    month = m.group("mn")
+    short = month.lower() in _SHORT_MONTHS and text[m.end("mn") : m.end("mn") + 1] != "."
+    return month[0].isupper() and not short and _parse(m) is not None
+
+
 def _parse(m: re.Match[str]) -> tuple[int, ...] | None:
+    """Return (year, month, day), the year 0 when the date has none ("27. August"), or None for no valid date."""
     groups = m.groupdict()
-    if "y" not in groups:
-        return None
-    year = int(groups["y"])
-    if year < 100:
+    if not groups:
+        return None  # a weekday alone
+    year = int(groups["y"]) if "y" in groups else 0
+    if 0 < year < 100:
         year += 2000 if year < 70 else 1900
     month = _MONTHS[groups["mn"].lower().translate(_MONTH_LETTERS)] if groups.get("mn") else int(groups["m"])
     day = int(groups["d"]) if groups.get("d") else 1
     try:
-        date(year, month, day)
+        date(year or 2000, month, day)  # (2000 is a leap year: "29. Februar" is a date)
     except ValueError:
         return None
     return year, month, day

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from dedup import classify
 from dedup.differ import Category, Discrepancy, Version, compare
 from tests.conftest import SEED_PDF, SEED_WEB
 from tests.text import ENGLISH, GERMAN, rewrap
@@ -189,6 +190,30 @@ def test_a_month_spelled_with_letters_that_only_match_ignoring_case_is_a_date() 
         assert [(d.category, d.note) for d in diff(a, a.replace(month, same))] == [
             (Category.DATE, "same date in another form")
         ]
+
+
+def test_a_date_without_a_year_is_a_date() -> None:
+    # Press releases often date within the year: "am 26. März" -> "27. März" was a number changed, "Monday 3
+    # June" -> "Monday, June 3" two numbers changed, and a month changed alone a name.
+    german = edit(GERMAN, "Viele Familien", "Am 26. März sagte sie, viele Familien")
+    english = edit(ENGLISH, "Many families", "On Monday 3 June she said many families")
+    changed = [(german, german.replace("26. März", "27. März"), "26", "27"),
+               (german, german.replace("26. März", "26. April"), "März", "April"),
+               (german, german.replace("26. März", "26. März 2025"), "", "2025"),  # a year added is a change
+               (english, english.replace("Monday 3 June", "Monday 3 July"), "June", "July"),
+               (english, english.replace("Monday 3 June", "Tuesday 3 June"), "Monday", "Tuesday")]
+    for a, b, a_text, b_text in changed:
+        assert [(d.category, d.severity, d.a_text, d.b_text) for d in diff(a, b)] == [
+            (Category.DATE, "major", a_text, b_text)], b
+    for form in ("Monday, June 3", "Monday the 3rd of June", "Monday, 3rd June"):
+        assert [(d.category, d.severity, d.note) for d in diff(english, english.replace("Monday 3 June", form))] == [
+            (Category.DATE, "minor", "same date in another form")], form
+    # Without a year, a month needs its capital and an abbreviation its point: "Jan 3 Tore" is a name and a
+    # figure, "3 may" a figure and a verb.
+    for text in ("Jan 3 Tore", "we 3 may go", "Aug 5 new", "June 45 runs"):
+        assert classify.date_spans(text) == [], text
+    assert [parsed for _, _, parsed in classify.date_spans("am 3. Jan. und Aug. 5 und 29 February")] == [
+        (0, 1, 3), (0, 8, 5), (0, 2, 29)]
 
 
 def test_punctuation_and_case_are_minor() -> None:
