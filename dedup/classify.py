@@ -121,7 +121,7 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, ...] | None]]:
             _, end, parsed = taken[after]  # "Monday, June 3, 2024": one date, the same as "2024-06-03"
             weekday = _WEEKDAY_NUMBERS.get(m.group(0).lower().translate(_MONTH_LETTERS), -1)  # ("ſunday": -1)
             if parsed is not None and (not parsed[0] or date(*parsed[:3]).weekday() != weekday):
-                parsed = (*parsed, weekday)  # "Sunday, June 3, 2024" (a Monday), "Monday, June 3": the same only as itself
+                parsed = (*parsed, weekday)  # "Sunday, June 3, 2024" (a Monday), "Monday, June 3": only itself
             spans[spans.index(taken[after])] = (m.start(), end, parsed)
         else:
             spans.append((m.start(), m.end(), None))
@@ -160,6 +160,30 @@ def has_digit(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
 
+_NUMBER_WORDS = {
+    lang: {word: str(n) for n, word in enumerate(words.split())}
+    for lang, words in (("de", "null eins zwei drei vier fünf sechs sieben acht neun zehn elf zwölf"),
+                        ("en", "zero one two three four five six seven eight nine ten eleven twelve"))
+}
+# A sign or abbreviation and the words it stands for ("12 %" says what "12 Prozent" says), casefolded
+# without a point; words of different units ("Euro", "Dollar") are not the same.
+_UNIT_WORDS = {
+    "%": {"prozent", "percent", "pct"},
+    "€": {"euro", "euros", "eur"}, "eur": {"euro", "euros"},
+    "$": {"dollar", "dollars", "usd"}, "usd": {"dollar", "dollars"},
+    "£": {"pound", "pounds", "gbp"}, "gbp": {"pound", "pounds"},
+    "mio": {"million", "millionen"}, "mrd": {"milliarde", "milliarden"}, "tsd": {"tausend"},
+    "bn": {"billion"},
+}  # fmt: skip
+_UNITS = set(_UNIT_WORDS).union(*_UNIT_WORDS.values())
+UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
+
+
+def _same_unit(a: str, b: str) -> bool:
+    x, y = a.casefold().rstrip("."), b.casefold().rstrip(".")
+    return x == y or y in _UNIT_WORDS.get(x, ()) or x in _UNIT_WORDS.get(y, ())
+
+
 _THOUSANDS = {"de": ".", "en": ","}
 _DECIMAL = {"de": ",", "en": "."}
 
@@ -169,8 +193,11 @@ def number_value(word: str, lang: str) -> str | None:
 
     A thousands separator counts only between groups of three digits:
     "1.500" is 1500 in German and 1.5 in English. Digits are kept as they
-    are: 007 is not 7, nor 1.50 1.5.
+    are: 007 is not 7, nor 1.50 1.5. A number up to twelve may be a word ("zwölf", "twelve").
     """
+    spelled = _NUMBER_WORDS[lang].get(word.casefold())
+    if spelled is not None:
+        return spelled
     sep, point = _THOUSANDS[lang], _DECIMAL[lang]
     whole, _, fraction = word.partition(point)
     groups = whole.split(sep)
@@ -181,12 +208,26 @@ def number_value(word: str, lang: str) -> str | None:
     return "".join(groups) + ("." + fraction if fraction else "")
 
 
+def is_figure(word: str, lang: str) -> bool:
+    """Return whether `word` holds a figure or is a number word ("zwölf")."""
+    return has_digit(word) or word.casefold() in _NUMBER_WORDS[lang]
+
+
+def is_unit(word: str) -> bool:
+    """Return whether `word` is a sign or word of a unit ("%", "Prozent", "€", "Mio.")."""
+    return word.casefold().rstrip(".") in _UNITS
+
+
 def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
-    """Return whether two runs of words say the same thing, figures written otherwise (1.500 and 1500 in German)."""
+    """Return whether two runs of words say the same thing, figures or units written otherwise.
+
+    1.500 and 1500 in German, "zwölf" and 12, "%" and "Prozent", "Mio." and
+    "Millionen": each word is the same as the other's, or stands for it.
+    """
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
-        if x == y:
+        if x == y or _same_unit(x, y):
             continue
         value = number_value(x, lang)
         if value is None or value != number_value(y, lang):

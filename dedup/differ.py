@@ -143,8 +143,8 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
 
 def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) -> tuple[Category, str]:
     """Return the category of a hunk and a note, checking the most specific categories first."""
-    words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)]
-    words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)]
+    words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i) or sa.words[i] in classify.UNIT_SIGNS]
+    words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i) or sb.words[i] in classify.UNIT_SIGNS]
     if words_a == words_b:
         return Category.PUNCTUATION, ""
     if [w.casefold() for w in words_a] == [w.casefold() for w in words_b]:
@@ -169,7 +169,9 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         if not same or besides[0] == besides[1]:
             return Category.DATE, SAME_DATE if same else ""
         words_a, words_b = besides  # the same date in another form, and next to it what changed ("12" -> "13")
-    if any(classify.has_digit(w) for w in words_a + words_b):
+    figures = [any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b)]
+    units = words_a + words_b and all(classify.is_unit(w) for w in words_a + words_b)
+    if any(classify.has_digit(w) for w in words_a + words_b) or all(figures) or units:  # "elf" -> "zwölf", "%"
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang):
         return Category.INFLECTION, ""

@@ -278,3 +278,27 @@ def test_ss_for_sharp_s_is_another_name_but_the_same_word() -> None:
     assert major(diff(a, a.replace("Weisser", "Weißer"))) == [("name", "changed", "Weisser", "Weißer")]
     spelled = diff(a, a.replace("Straßenverkehr", "Strassenverkehr"))
     assert [(d.category, d.severity) for d in spelled] == [(Category.CASE, "minor")]
+
+
+def test_a_unit_or_number_word_written_another_way_is_the_same_number_and_a_unit_changed_is_not() -> None:
+    # "12 Prozent" -> "12 %", "Euro" -> "€", "fünf" -> "5" were major word or number changes; "€" -> "$" and
+    # "12 %" -> "12" were minor punctuation (a sign is no word), hidden by default.
+    a = edit(GERMAN, "Viele Familien", "Die Kosten stiegen um 12 Prozent auf fünf Millionen Euro, viele Familien")
+    for old, new in (("12 Prozent", "12 %"), ("12 Prozent", "12%"), ("fünf Millionen Euro", "fünf Millionen €"),
+                     ("fünf Millionen Euro", "fünf Mio. Euro"), ("fünf Millionen Euro", "fünf Millionen EUR"),
+                     ("fünf", "5")):
+        assert [(d.category, d.severity, d.note) for d in diff(a, edit(a, old, new))] == [
+            (Category.NUMBER, "minor", "same number in another form")], new
+    signs = edit(a, "12 Prozent auf fünf Millionen Euro", "12 % auf 5 Millionen €")
+    for old, new in (("Millionen €", "Millionen $"), ("12 %", "12"), ("5 Millionen", "6 Millionen")):
+        assert [(d.category, d.severity) for d in diff(signs, edit(signs, old, new))] == [
+            (Category.NUMBER, "major")], new
+    for old, new in (("fünf Millionen Euro", "fünf Millionen Dollar"), ("fünf", "sechs")):
+        assert [(d.category, d.severity) for d in diff(a, edit(a, old, new))] == [(Category.NUMBER, "major")], new
+    english = edit(ENGLISH, "Many families", "Costs rose 12 percent, and one of eleven families")
+    assert [(d.category, d.severity) for d in diff(english, edit(english, "12 percent", "12%"))] == [
+        (Category.NUMBER, "minor")]
+    assert [(d.category, d.severity) for d in diff(english, edit(english, "eleven", "twelve"))] == [
+        (Category.NUMBER, "major")]
+    assert [(d.category, d.severity) for d in diff(english, edit(english, "one of", "none of"))] == [
+        (Category.WORD, "major")]  # a number word against another word is no number
