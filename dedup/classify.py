@@ -129,10 +129,33 @@ def date_spans(text: str) -> list[tuple[int, int, tuple[int, ...] | None]]:
 
 
 def _yearless(m: re.Match[str], text: str) -> bool:
-    """Return whether a match with no year is a date: "3 may", "Jan 3 Tore", "June 45" are none."""
+    """Return whether a match with no year is a date.
+
+    Without a year, "12. August Becker", "Mai 5 neue" and "3 of May's" read
+    as well as figures beside a month's name: a yearless date counts only
+    after a word that introduces one ("am", "bis", "on", "by", a weekday), a
+    month needs its capital and an abbreviation its point, and "June 3"
+    (never German) no lower-case word after it ("by June 3 new stores") but
+    after a weekday.
+    """
     month = m.group("mn")
     short = month.lower() in _SHORT_MONTHS and text[m.end("mn") : m.end("mn") + 1] != "."
-    return month[0].isupper() and not short and _parse(m) is not None
+    if not month[0].isupper() or short or _parse(m) is None:
+        return False
+    cue = _YEARLESS_CUE.search(text, max(0, m.start() - 20), m.start())
+    if cue is None:
+        return False
+    if m.start("mn") > m.start("d"):
+        return True
+    weekday = _WEEKDAY.match(cue.group(1)) is not None  # "Monday, June 3 she said": a date
+    return month.lower() not in _GERMAN_MONTHS and (weekday or not text[m.end() : m.end() + 3].lstrip()[:1].islower())
+
+
+_YEARLESS_CUE = re.compile(
+    rf"(?<!\w)(am|vom|zum|bis|ab|seit|den|dem|on|by|until|till|from|since|the|{_WEEKDAYS}),?[ \t]+\Z",
+    re.IGNORECASE)
+_GERMAN_MONTHS = {"januar", "jänner", "februar", "märz", "mär", "mai", "juni", "juli", "oktober", "okt", "dezember",
+                  "dez"}  # fmt: skip
 
 
 def _parse(m: re.Match[str]) -> tuple[int, ...] | None:
@@ -173,8 +196,7 @@ _UNIT_WORDS = {
     "$": {"dollar", "dollars", "usd"}, "usd": {"dollar", "dollars"},
     "£": {"pound", "pounds", "gbp"}, "gbp": {"pound", "pounds"},
     "mio": {"million", "millionen"}, "mrd": {"milliarde", "milliarden"}, "tsd": {"tausend"},
-    "bn": {"billion"},
-}  # fmt: skip
+}  # fmt: skip (no "bn": a German Billion is a thousand times an English billion)
 _UNITS = set(_UNIT_WORDS).union(*_UNIT_WORDS.values())
 UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
 

@@ -208,12 +208,20 @@ def test_a_date_without_a_year_is_a_date() -> None:
     for form in ("Monday, June 3", "Monday the 3rd of June", "Monday, 3rd June"):
         assert [(d.category, d.severity, d.note) for d in diff(english, english.replace("Monday 3 June", form))] == [
             (Category.DATE, "minor", "same date in another form")], form
-    # Without a year, a month needs its capital and an abbreviation its point: "Jan 3 Tore" is a name and a
-    # figure, "3 may" a figure and a verb.
-    for text in ("Jan 3 Tore", "we 3 may go", "Aug 5 new", "June 45 runs"):
+    # Without a year, a month needs its capital, an abbreviation its point, and the date a word that introduces
+    # it: "Jan 3 Tore" is a name and a figure, "3 may" a figure and a verb, "12. August Becker" a sentence's end
+    # and a name; "June 3" is never German, nor before a lower-case word.
+    for text in ("am Jan 3 Tore", "we 3 may go", "by Aug 5 new", "on June 45", "von 10 auf 12. August Becker",
+                 "im Mai 5 neue", "bis Mai 5 neue", "by June 3 new stores", "directed 3 of May's films"):
         assert classify.date_spans(text) == [], text
-    assert [parsed for _, _, parsed in classify.date_spans("am 3. Jan. und Aug. 5 und 29 February")] == [
+    assert [parsed for _, _, parsed in classify.date_spans("am 3. Jan. bis Aug. 5, on 29 February")] == [
         (0, 1, 3), (0, 8, 5), (0, 2, 29)]
+    # Found by a helper's review: a count beside a month ("bis Mai 5 neue Ladesäulen") was read as a date, and
+    # its rewrite as a date ("bis 5. Mai neue") only "the same date in another form", hidden by default.
+    count = edit(german, "Am 26. März sagte", "Bis Mai 5 neue Ladesäulen, sagte")
+    assert [d.severity for d in diff(count, count.replace("Mai 5", "5. Mai"))] == ["major", "major"]
+    assert [(d.category, d.note) for d in diff(count, count.replace("Mai 5", "Mai fünf"))] == [
+        (Category.NUMBER, "same number in another form")]
 
 
 def test_punctuation_and_case_are_minor() -> None:
