@@ -1,8 +1,10 @@
 """How long `dedup diff` takes to align two 50,000-word versions with 1% of the words changed.
 
-Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3]
+Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3] [--text FILE]
 Prose: the test texts of tests/text.py are too short, so the versions are made
-of sentences drawn (with a fixed seed) from the samples' prose.
+of sentences drawn (with a fixed seed) from the samples' prose, or with
+--text of FILE's words (for large texts, whose sentences do not repeat as a
+few samples' do). The peak resident memory of the process is printed too.
 The figure is CPU time of this process (one core); on a shared machine take
 the best of several runs (--repeat) and note the load average printed with it.
 """
@@ -13,6 +15,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import statistics
 import subprocess
 import time
@@ -28,13 +31,14 @@ def sentences() -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s.split()) > 4]
 
 
-def versions(words: int, changed: float, seed: int) -> tuple[str, str]:
+def versions(words: int, changed: float, seed: int, text: str | None = None) -> tuple[str, str]:
     rng = random.Random(seed)
     pool = sentences()
-    out: list[str] = []
+    out: list[str] = text.split() if text is not None else []
     while len(out) < words:
         out.extend(rng.choice(pool).split())
-    a = out[:words]
+    a = out if text is not None else out[:words]
+    words = len(a)
     b = list(a)
     for i in rng.sample(range(words), int(words * changed)):
         b[i] = b[i] + "x" if rng.random() < 0.5 else rng.choice(pool).split()[0]
@@ -47,8 +51,11 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=50_000)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--text", type=Path, help="version A is this file's words (--words is then ignored)")
     args = parser.parse_args()
-    a, b = versions(args.words, args.changed, seed=1)
+    text = args.text.read_text(encoding="utf-8", errors="replace") if args.text else None
+    a, b = versions(args.words, args.changed, seed=1, text=text)
+    words = len(a.split())
     timings, cpu = [], []
     compare(Version.of("a.txt", a[:2000]), Version.of("b.txt", b[:2000]))  # warm: imports, lemma tables
     for _ in range(args.repeat):
@@ -56,11 +63,12 @@ def main() -> None:
         found = compare(Version.of("a.txt", a), Version.of("b.txt", b))
         timings.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    print(f"words per version: {args.words}, changed: {args.changed:.1%} ({int(args.words * args.changed)} words)")
+    print(f"words per version: {words}, changed: {args.changed:.4%} ({int(words * args.changed)} words)")
     print(f"discrepancies reported: {len(found)}")
     print(f"diff time (normalize both + align + classify), median of {args.repeat}: "
           f"{statistics.median(timings):.3f} s wall, {statistics.median(cpu):.3f} s CPU (one core)")
     print(f"best of {args.repeat}: {min(timings):.3f} s wall, {min(cpu):.3f} s CPU")
+    print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     print(f"dedup {commit()}, load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

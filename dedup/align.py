@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -256,7 +257,7 @@ def _align(a: Side, b: Side) -> list[Hunk]:
     sent_a = [vocab.setdefault(a.keys[lo:hi], len(vocab)) for lo, hi in _pairs(a.sentences)]
     sent_b = [vocab.setdefault(b.keys[lo:hi], len(vocab)) for lo, hi in _pairs(b.sentences)]
     found: list[Hunk] = []
-    for sa0, sa1, sb0, sb1 in _blocks(Indel.opcodes(sent_a, sent_b)):
+    for sa0, sa1, sb0, sb1 in _differing(sent_a, sent_b):
         a0, a1, b0, b1 = a.sentences[sa0], a.sentences[sa1], b.sentences[sb0], b.sentences[sb1]
         words: dict[str, int] = {}
         ka = [words.setdefault(k, len(words)) for k in a.keys[a0:a1]]
@@ -270,6 +271,50 @@ def _align(a: Side, b: Side) -> list[Hunk]:
             else:
                 found.append(Hunk(lo_a, hi_a, lo_b, hi_b))
     return found
+
+
+def _differing(x: Sequence[int], y: Sequence[int]) -> list[tuple[int, int, int, int]]:
+    """Return the ranges of two sequences that differ, anchored first on the items each holds once.
+
+    rapidfuzz's LCS keeps a bit matrix of the two lengths: over 320,000
+    sentences each (a 46 MB text) it took 3.1 GB and 3.6 s. The items that
+    occur once in each sequence, in an order both share (the longest such
+    run, as patience diff finds it), cut the sequences into stretches that
+    the LCS aligns alone.
+    """
+    from rapidfuzz.distance import Indel
+
+    once_x, once_y = Counter(x), Counter(y)
+    where_y = {item: j for j, item in enumerate(y) if once_y[item] == 1}
+    pairs = [(i, where_y[item]) for i, item in enumerate(x) if once_x[item] == 1 and item in where_y]
+    blocks: list[tuple[int, int, int, int]] = []
+    i0 = j0 = 0
+    for i1, j1 in [*_rising(pairs), (len(x), len(y))]:
+        if i1 > i0 or j1 > j0:  # a stretch between two anchors
+            blocks += [(i0 + a0, i0 + a1, j0 + b0, j0 + b1)
+                       for a0, a1, b0, b1 in _blocks(Indel.opcodes(x[i0:i1], y[j0:j1]))]
+        i0, j0 = i1 + 1, j1 + 1
+    return blocks
+
+
+def _rising(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Return the longest run of `pairs` (sorted by their first) whose seconds rise too."""
+    tails: list[int] = []  # tails[k]: the smallest second ending a rising run of k + 1 pairs
+    ends: list[int] = []  # the index in `pairs` of that run's last pair
+    before = [-1] * len(pairs)
+    for n, (_, j) in enumerate(pairs):
+        k = bisect_left(tails, j)
+        before[n] = ends[k - 1] if k else -1
+        if k == len(tails):
+            tails.append(j)
+            ends.append(n)
+        else:
+            tails[k], ends[k] = j, n
+    run, n = [], ends[-1] if ends else -1
+    while n >= 0:
+        run.append(pairs[n])
+        n = before[n]
+    return run[::-1]
 
 
 def _blocks(opcodes: Iterable[Any]) -> list[tuple[int, int, int, int]]:
