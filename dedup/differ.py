@@ -169,9 +169,10 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
         if not same or besides[0] == besides[1]:
             return Category.DATE, SAME_DATE if same else ""
         words_a, words_b = besides  # the same date in another form, and next to it what changed ("12" -> "13")
-    figures = [any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b)]
-    units = words_a + words_b and all(classify.is_unit(w) for w in words_a + words_b)
-    if any(classify.has_digit(w) for w in words_a + words_b) or all(figures) or units:  # "elf" -> "zwölf", "%"
+    both = words_a + words_b
+    if (any(map(classify.has_digit, both))
+            or all(any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b))  # "elf" -> "zwölf"
+            or (both and all(map(classify.is_unit, both)))):  # "Prozent" -> "%"
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang):
         return Category.INFLECTION, ""
