@@ -1,10 +1,15 @@
 """How long `dedup diff` takes to align two 50,000-word versions with 1% of the words changed.
 
-Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3] [--text FILE]
+Run: python bench/differ_speed.py [--words 50000] [--changed 0.01] [--repeat 3] [--text FILE] [--rewritten N]
 Prose: the test texts of tests/text.py are too short, so the versions are made
 of sentences drawn (with a fixed seed) from the samples' prose, or with
 --text of FILE's words (for large texts, whose sentences do not repeat as a
-few samples' do). The peak resident memory of the process is printed too.
+few samples' do). --rewritten N replaces N words in the middle of version B
+by as many of A's words in random order, without the marks that end a
+sentence: a passage rewritten whole, no sentence of which can match one of A
+(a short sentence such as "Ja." would), so that the word-level alignment meets
+it in one piece. The peak resident memory of the
+process is printed too.
 The figure is CPU time of this process (one core); on a shared machine take
 the best of several runs (--repeat) and note the load average printed with it.
 """
@@ -31,7 +36,8 @@ def sentences() -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s.split()) > 4]
 
 
-def versions(words: int, changed: float, seed: int, text: str | None = None) -> tuple[str, str]:
+def versions(words: int, changed: float, seed: int, text: str | None = None,
+             rewritten: int = 0) -> tuple[str, str]:
     rng = random.Random(seed)
     pool = sentences()
     out: list[str] = text.split() if text is not None else []
@@ -42,6 +48,9 @@ def versions(words: int, changed: float, seed: int, text: str | None = None) -> 
     b = list(a)
     for i in rng.sample(range(words), int(words * changed)):
         b[i] = b[i] + "x" if rng.random() < 0.5 else rng.choice(pool).split()[0]
+    if rewritten:
+        middle = (words - rewritten) // 2
+        b[middle : middle + rewritten] = [w.rstrip(".!?") or "x" for w in rng.sample(a, rewritten)]
     para = lambda ws: "\n\n".join(" ".join(ws[i : i + 120]) for i in range(0, len(ws), 120))  # noqa: E731
     return para(a), para(b)
 
@@ -52,9 +61,10 @@ def main() -> None:
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--text", type=Path, help="version A is this file's words (--words is then ignored)")
+    parser.add_argument("--rewritten", type=int, default=0, help="words rewritten in one passage of version B")
     args = parser.parse_args()
     text = args.text.read_text(encoding="utf-8", errors="replace") if args.text else None
-    a, b = versions(args.words, args.changed, seed=1, text=text)
+    a, b = versions(args.words, args.changed, seed=1, text=text, rewritten=args.rewritten)
     words = len(a.split())
     timings, cpu = [], []
     compare(Version.of("a.txt", a[:2000]), Version.of("b.txt", b[:2000]))  # warm: imports, lemma tables
@@ -63,7 +73,8 @@ def main() -> None:
         found = compare(Version.of("a.txt", a), Version.of("b.txt", b))
         timings.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
-    print(f"words per version: {words}, changed: {args.changed:.4%} ({int(words * args.changed)} words)")
+    print(f"words per version: {words}, changed: {args.changed:.4%} ({int(words * args.changed)} words), "
+          f"{args.rewritten} rewritten in one passage")
     print(f"discrepancies reported: {len(found)}")
     print(f"diff time (normalize both + align + classify), median of {args.repeat}: "
           f"{statistics.median(timings):.3f} s wall, {statistics.median(cpu):.3f} s CPU (one core)")

@@ -34,6 +34,7 @@ _ABBREVIATIONS = frozenset({
     "inc", "ltd", "co", "jr", "sr", "vs", "abs", "art",
 })
 _ENDS = frozenset(".!?")
+LCS_CELLS = 400_000_000  # the most pairs of items one LCS may hold: 50 MB of bits, about 0.2 s
 _DATE_REACH = 10  # tokens around a change searched for a date ("Dienstag, 27. August 2019" is 7)
 
 
@@ -251,8 +252,6 @@ def _align(a: Side, b: Side) -> list[Hunk]:
     hundreds of megabytes; sentences are aligned first (a few thousand
     items), and the word-level LCS runs only inside the blocks that differ.
     """
-    from rapidfuzz.distance import Indel
-
     vocab: dict[object, int] = {}
     sent_a = [vocab.setdefault(a.keys[lo:hi], len(vocab)) for lo, hi in _pairs(a.sentences)]
     sent_b = [vocab.setdefault(b.keys[lo:hi], len(vocab)) for lo, hi in _pairs(b.sentences)]
@@ -262,39 +261,56 @@ def _align(a: Side, b: Side) -> list[Hunk]:
         words: dict[str, int] = {}
         ka = [words.setdefault(k, len(words)) for k in a.keys[a0:a1]]
         kb = [words.setdefault(k, len(words)) for k in b.keys[b0:b1]]
-        for op in Indel.opcodes(ka, kb):
-            if op.tag == "equal":
-                continue
-            lo_a, hi_a, lo_b, hi_b = a0 + op.src_start, a0 + op.src_end, b0 + op.dest_start, b0 + op.dest_end
-            if found and found[-1].a1 == lo_a and found[-1].b1 == lo_b:
-                found[-1].a1, found[-1].b1 = hi_a, hi_b
-            else:
-                found.append(Hunk(lo_a, hi_a, lo_b, hi_b))
+        found += [Hunk(a0 + lo_a, a0 + hi_a, b0 + lo_b, b0 + hi_b) for lo_a, hi_a, lo_b, hi_b in _differing(ka, kb)]
     return found
 
 
-def _differing(x: Sequence[int], y: Sequence[int]) -> list[tuple[int, int, int, int]]:
-    """Return the ranges of two sequences that differ, anchored first on the items each holds once.
+def _differing(x: Sequence[int], y: Sequence[int], cells: int = LCS_CELLS) -> list[tuple[int, int, int, int]]:
+    """Return the ranges of two sequences that differ: by LCS where it fits in `cells`, else anchored first.
 
-    rapidfuzz's LCS keeps a bit matrix of the two lengths: over 320,000
-    sentences each (a 46 MB text) it took 3.1 GB and 3.6 s. The items that
-    occur once in each sequence, in an order both share (the longest such
-    run, as patience diff finds it), cut the sequences into stretches that
-    the LCS aligns alone.
+    rapidfuzz's LCS keeps a bit for each pair of items: two versions of a
+    46 MB text (320,000 sentences each) took 3.1 GB in one LCS, and 120,000
+    words rewritten in a text without sentence ends 2.7 GB and 8.8 s in all
+    (`bench/differ_speed.py --rewritten`). A longer stretch is cut at the
+    items that it holds once on each side, in an order both share (the
+    longest such run, as patience diff finds it), and each piece between
+    them is aligned the same way. A piece too long that has no such item
+    left is one block, its common ends trimmed.
     """
     from rapidfuzz.distance import Indel
 
-    once_x, once_y = Counter(x), Counter(y)
-    where_y = {item: j for j, item in enumerate(y) if once_y[item] == 1}
-    pairs = [(i, where_y[item]) for i, item in enumerate(x) if once_x[item] == 1 and item in where_y]
     blocks: list[tuple[int, int, int, int]] = []
-    i0 = j0 = 0
-    for i1, j1 in [*_rising(pairs), (len(x), len(y))]:
-        if i1 > i0 or j1 > j0:  # a stretch between two anchors
+    todo = [(0, len(x), 0, len(y))]  # the stretches to align, the next one last
+    while todo:
+        i0, i1, j0, j1 = todo.pop()
+        while i0 < i1 and j0 < j1 and x[i0] == y[j0]:
+            i0, j0 = i0 + 1, j0 + 1
+        while i0 < i1 and j0 < j1 and x[i1 - 1] == y[j1 - 1]:
+            i1, j1 = i1 - 1, j1 - 1
+        if i0 == i1 and j0 == j1:
+            continue
+        if (i1 - i0) * (j1 - j0) <= cells:
             blocks += [(i0 + a0, i0 + a1, j0 + b0, j0 + b1)
                        for a0, a1, b0, b1 in _blocks(Indel.opcodes(x[i0:i1], y[j0:j1]))]
-        i0, j0 = i1 + 1, j1 + 1
+            continue
+        anchors = _anchors(x[i0:i1], y[j0:j1])
+        if not anchors:
+            blocks.append((i0, i1, j0, j1))
+            continue
+        stretches, i, j = [], i0, j0
+        for a, b in [*anchors, (i1 - i0, j1 - j0)]:
+            if i < i0 + a or j < j0 + b:
+                stretches.append((i, i0 + a, j, j0 + b))
+            i, j = i0 + a + 1, j0 + b + 1
+        todo += reversed(stretches)
     return blocks
+
+
+def _anchors(x: Sequence[int], y: Sequence[int]) -> list[tuple[int, int]]:
+    """Return the places of the items each sequence holds once, in the longest order both share."""
+    once_x, once_y = Counter(x), Counter(y)
+    where_y = {item: j for j, item in enumerate(y) if once_y[item] == 1}
+    return _rising([(i, where_y[item]) for i, item in enumerate(x) if once_x[item] == 1 and item in where_y])
 
 
 def _rising(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -14,6 +14,7 @@ from collections import Counter
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import Indel
 
 from dedup import align, classify
 from dedup.differ import Discrepancy, Version, compare
@@ -285,18 +286,25 @@ def test_the_month_stems_never_hide_a_date(text: str) -> None:
         classify._MONTH_STEMS = stems
 
 
-@given(st.lists(st.integers(0, 12), max_size=60), st.lists(st.integers(0, 12), max_size=60))
-@settings(max_examples=300, deadline=None)
-def test_the_anchored_alignment_pairs_everything_outside_its_blocks_in_order(x: list[int], y: list[int]) -> None:
-    # Sentences are aligned on those each text holds once, then by LCS between them (a text of 320,000
-    # sentences took 3.1 GB in one LCS): whatever the anchors, what lies outside the blocks is the same
-    # on both sides, and the blocks are in order, apart and not empty.
-    blocks = align._differing(x, y)
+@given(st.lists(st.integers(0, 12), max_size=60), st.lists(st.integers(0, 12), max_size=60), st.integers(0, 900))
+@settings(max_examples=500, deadline=None)
+@example([1, 2, 3, 4], [1, 3, 2, 4], 0)
+@example([5, 5, 1, 6, 6], [6, 6, 1, 5, 5], 0)
+def test_the_anchored_alignment_pairs_everything_outside_its_blocks_in_order(x: list[int], y: list[int],
+                                                                             cells: int) -> None:
+    # Sentences and words are aligned by LCS where it fits in `cells` pairs (a text of 320,000 sentences
+    # took 3.1 GB in one), else cut at the items each side holds once, and a stretch with none is one
+    # block: whatever the limit, what lies outside the blocks is the same on both sides, and the blocks
+    # are in order, apart and not empty.
+    blocks = align._differing(x, y, cells)
     kept_x, kept_y, i0, j0 = [], [], 0, 0
-    for a0, a1, b0, b1 in blocks:
+    for n, (a0, a1, b0, b1) in enumerate(blocks):
         assert i0 <= a0 <= a1 and j0 <= b0 <= b1 and (a0 < a1 or b0 < b1)
+        assert n == 0 or (a0 > i0 and b0 > j0)  # an item kept on each side between two blocks
         kept_x += x[i0:a0]
         kept_y += y[j0:b0]
         i0, j0 = a1, b1
     assert kept_x + x[i0:] == kept_y + y[j0:]
     assert (blocks == []) == (x == y)
+    if cells >= len(x) * len(y):  # one LCS, as rapidfuzz makes it
+        assert blocks == align._blocks(Indel.opcodes(x, y))
