@@ -244,17 +244,61 @@ def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
     """Return whether two runs of words say the same thing, figures or units written otherwise.
 
     1.500 and 1500 in German, "zwölf" and 12, "%" and "Prozent", "Mio." and
-    "Millionen": each word is the same as the other's, or stands for it.
+    "Millionen", "6 pm" and "18:00": each word is the same as the other's, or
+    stands for it, times of day read first (`_times`).
     """
+    a, b = _times(a, lang), _times(b, lang)
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
-        if x == y or _same_unit(x, y):
+        if x == y or _same_unit(x, y) or _same_time(x, y) or _same_time(y, x):
             continue
         value = number_value(x, lang)
         if value is None or value != number_value(y, lang):
             return False
     return True
+
+
+# A time of day: an hour, with its minutes after ":" (or "." in German, or before "am"/"pm": "6.30 pm").
+_CLOCK = re.compile(r"([01]?\d|2[0-4])(?:([:.])([0-5]\d))?")
+_HALF_DAY = {"am": 0, "pm": 12}  # "a.m." and "p.m." too: read without their points
+_HOUR_WORDS = frozenset({"uhr", "o'clock"})
+
+
+def _times(words: Sequence[str], lang: str) -> list[str]:
+    """Return the words with each time of day as one word, "HH:MM" on 24 hours.
+
+    "18 Uhr", "18.00 Uhr", "6 pm", "6 p.m." and "6:00 pm" are all "18:00";
+    "18:30" is "18:30", and so is "18.30" in German. A figure alone stays
+    what it is (`same_figures` takes "18" for "18:00").
+    """
+    out, i = [], 0
+    while i < len(words):
+        m = _CLOCK.fullmatch(words[i])
+        if m is None:
+            out.append(words[i])
+            i += 1
+            continue
+        hour, minute = int(m[1]), m[3] or "00"
+        after = words[i + 1].casefold().replace(".", "") if i + 1 < len(words) else ""
+        if after in _HALF_DAY and lang == "en" and 1 <= hour <= 12:
+            out.append(f"{hour % 12 + _HALF_DAY[after]:02d}:{minute}")
+            i += 2
+        elif after in _HOUR_WORDS:
+            out.append(f"{hour:02d}:{minute}")
+            i += 2
+        else:
+            out.append(f"{hour:02d}:{minute}" if m[2] == ":" or (m[2] == "." and lang == "de") else words[i])
+            i += 1
+    return out
+
+
+def _same_time(x: str, y: str) -> bool:
+    """Whether two words read by `_times` say the same time: "18" and "18:00", "6.30" and "06:30"."""
+    if x.isdigit():
+        return y == f"{int(x):02d}:00"
+    m = _CLOCK.fullmatch(x)
+    return m is not None and m[2] == "." and y == f"{int(m[1]):02d}:{m[3]}"
 
 
 # -- inflection ---------------------------------------------------------------

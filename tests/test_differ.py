@@ -310,3 +310,24 @@ def test_a_unit_or_number_word_written_another_way_is_the_same_number_and_a_unit
         (Category.NUMBER, "major")]
     assert [(d.category, d.severity) for d in diff(english, edit(english, "one of", "none of"))] == [
         (Category.WORD, "major")]  # a number word against another word is no number
+
+
+def test_a_time_of_day_written_another_way_is_the_same_and_a_time_changed_is_not() -> None:
+    # "18 Uhr" -> "18:00 Uhr" and "6 pm" -> "18:00" were major number changes, "pm" -> "p.m." a major word.
+    de = edit(GERMAN, "Viele Familien", "Die Sitzung beginnt um 18 Uhr und endet um 20.30 Uhr, viele Familien")
+    for old, new in (("18 Uhr", "18:00 Uhr"), ("um 18 Uhr", "um 18.00 Uhr"), ("20.30", "20:30"), ("18 Uhr", "18:00")):
+        assert [(d.category, d.severity, d.note) for d in diff(de, edit(de, old, new))] == [
+            (Category.NUMBER, "minor", "same number in another form")], new
+    for old, new in (("18 Uhr", "19 Uhr"), ("18 Uhr", "18:30 Uhr"), ("20.30", "20:45"), ("20.30", "21.30")):
+        assert [(d.category, d.severity) for d in diff(de, edit(de, old, new))] == [(Category.NUMBER, "major")], new
+    en = edit(ENGLISH, "Many families", "The meeting starts at 6 pm and ends at 8.30 pm, and many families")
+    for old, new in (("6 pm", "6 p.m."), ("6 pm", "6 PM")):
+        assert [d.severity for d in diff(en, edit(en, old, new))] == ["minor"], new
+    for old, new in (("6 pm", "18:00"), ("6 pm", "6:00 pm"), ("8.30 pm", "8:30 p.m."), ("8.30 pm", "20:30")):
+        assert [(d.category, d.severity, d.note) for d in diff(en, edit(en, old, new))] == [
+            (Category.NUMBER, "minor", "same number in another form")], new
+    for old, new in (("6 pm", "6 am"), ("6 pm", "6:00"), ("6 pm", "19:00"), ("8.30 pm", "8.45 pm")):
+        assert [d.severity for d in diff(en, edit(en, old, new))] == ["major"], new
+    figures = edit(ENGLISH, "Many families", "The club has 18 players and costs 18.50 pounds, and many families")
+    for old, new in (("18 players", "18.00 players"), ("18.50", "18.5"), ("18.50", "18.55")):
+        assert [d.severity for d in diff(figures, edit(figures, old, new))] == ["major"], new  # no time without a mark
