@@ -260,7 +260,7 @@ def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
 
 
 # A time of day: an hour, with its minutes after ":" (or "." in German, or before "am"/"pm": "6.30 pm").
-_CLOCK = re.compile(r"([01]?\d|2[0-4])(?:([:.])([0-5]\d))?")
+_CLOCK = re.compile(r"([01]?[0-9]|2[0-4])(?:([:.])([0-5][0-9]))?")  # ASCII digits: int() refuses "²"
 _HALF_DAY = {"am": 0, "pm": 12}  # "a.m." and "p.m." too: read without their points
 _HOUR_WORDS = frozenset({"uhr", "o'clock"})
 
@@ -295,7 +295,7 @@ def _times(words: Sequence[str], lang: str) -> list[str]:
 
 def _same_time(x: str, y: str) -> bool:
     """Whether two words read by `_times` say the same time: "18" and "18:00", "6.30" and "06:30"."""
-    if x.isdigit():
+    if x.isascii() and x.isdigit():
         return y == f"{int(x):02d}:00"
     m = _CLOCK.fullmatch(x)
     return m is not None and m[2] == "." and y == f"{int(m[1]):02d}:{m[3]}"

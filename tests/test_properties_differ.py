@@ -179,6 +179,7 @@ def seen_from_b(d: Discrepancy) -> tuple[str, str, str]:
 @given(two_versions())
 @example(("alpha beta gamma", "beta alpha gamma"))  # a swap: ties must not depend on the direction
 @example(("0“", "00“0"))
+@example((":²", ":²0"))  # "²" is a digit that int() refuses: a time's hour is ASCII
 def test_comparing_b_with_a_mirrors_comparing_a_with_b(texts: tuple[str, str]) -> None:
     a, b = Version.of("a.txt", texts[0]), Version.of("b.txt", texts[1])
     forward, backward = compare(a, b), compare(b, a)
