@@ -145,9 +145,10 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     """Return the category of a hunk and a note, checking the most specific categories first."""
     words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i) or sa.words[i] in classify.UNIT_SIGNS]
     words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i) or sb.words[i] in classify.UNIT_SIGNS]
-    if words_a == words_b or _pointless(words_a) == _pointless(words_b):  # "pm" -> "p.m.", "USA" -> "U.S.A."
+    plain_a, plain_b = _pointless(words_a), _pointless(words_b)
+    if plain_a == plain_b:  # the same words, or with points inside them: "pm" -> "p.m.", "USA" -> "U.S.A."
         return Category.PUNCTUATION, ""
-    if [w.casefold() for w in _pointless(words_a)] == [w.casefold() for w in _pointless(words_b)]:
+    if [w.casefold() for w in plain_a] == [w.casefold() for w in plain_b]:
         if [w.lower() for w in words_a] != [w.lower() for w in words_b] and _is_name(h, sa, sb, lang):
             return Category.NAME, ""  # "Kessler" -> "Keßler": another name, where "Strasse" is a spelling
         return Category.CASE, ""  # a headline in capitals too, which the aligner took for a rewritten sentence
