@@ -69,6 +69,7 @@ SOURCES = [
     ("developers-reference-de", "/usr/share/developers-reference/de/*.html", "p"),
 ]
 SKIP_FILES = {"developers-reference.html", "search.html", "index.html", "genindex.html"}
+OCR_PACKAGES = "imagemagick tesseract-ocr tesseract-ocr-deu tesseract-ocr-eng"  # --extractor ocr
 APT_PACKAGES = (
     "debian-handbook debian-history debian-faq debian-faq-de developers-reference "
     "developers-reference-de texlive-latex-base texlive-latex-recommended "
@@ -963,8 +964,8 @@ def make_tex(
     return "\n".join(pre + body) + "\n"
 
 
-def typeset(tex: str, workdir: Path, extractor: str) -> tuple[str, bytes, float]:
-    """Run pdflatex and pdftotext; also return the worst overfull box in pt."""
+def typeset(tex: str, workdir: Path, extractor: str, lang: str = "en", seed: int = 0) -> tuple[str, bytes, float]:
+    """Run pdflatex and pdftotext (or OCR, `ocr`); also return the worst overfull box in pt."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "page.tex").write_text(tex, encoding="utf-8")
     env = dict(os.environ, SOURCE_DATE_EPOCH="1577836800", FORCE_SOURCE_DATE="1")
@@ -975,17 +976,46 @@ def typeset(tex: str, workdir: Path, extractor: str) -> tuple[str, bytes, float]
     if r.returncode != 0:
         log = (workdir / "page.log").read_text(errors="replace")[-1500:]
         raise RuntimeError(f"pdflatex failed:\n{log}")
-    args = (
-        ["pdftotext", "-enc", "UTF-8"]
-        + (["-raw"] if extractor == "raw" else [])
-        + ["page.pdf", "-"]
-    )
-    out = subprocess.run(args, cwd=workdir, capture_output=True, check=True, timeout=60).stdout
+    if extractor == "ocr":
+        out = ocr(workdir, lang, seed)
+    else:
+        args = (
+            ["pdftotext", "-enc", "UTF-8"]
+            + (["-raw"] if extractor == "raw" else [])
+            + ["page.pdf", "-"]
+        )
+        out = subprocess.run(args, cwd=workdir, capture_output=True, check=True, timeout=60).stdout
     log = (workdir / "page.log").read_text(errors="replace")
     overfull = max(
         [float(x) for x in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)] or [0.0]
     )
     return out.decode("utf-8"), (workdir / "page.pdf").read_bytes(), overfull
+
+
+OCR_DPI = 200  # a photocopy scanned at 200 dpi: tesseract misreads 0 to 10 words in a hundred, by font
+OCR_LANGS = {"de": "deu", "en": "eng"}
+
+
+def ocr(workdir: Path, lang: str, seed: int) -> bytes:
+    """Return the text tesseract reads from page.pdf rendered and degraded like a scanned photocopy.
+
+    Each page is rendered at OCR_DPI in grey, turned by 0.6 degrees, given
+    Gaussian noise (ImageMagick's, seeded: the same pair gives the same text),
+    blurred and cut to black and white. Pages are joined with a form feed,
+    as pdftotext does.
+    """
+    subprocess.run(["pdftoppm", "-r", str(OCR_DPI), "-gray", "-png", "page.pdf", "scan"],
+                   cwd=workdir, check=True, timeout=120)  # fmt: skip
+    pages = []
+    for image in sorted(workdir.glob("scan-*.png")):
+        subprocess.run(
+            ["convert", image.name, "-seed", str(seed), "-rotate", "0.6", "-attenuate", "0.3",
+             "+noise", "Gaussian", "-blur", "0x0.5", "-threshold", "50%", "degraded.png"],
+            cwd=workdir, check=True, timeout=120,
+        )  # fmt: skip
+        pages.append(subprocess.run(["tesseract", "degraded.png", "-", "-l", OCR_LANGS[lang]], cwd=workdir,
+                                    capture_output=True, check=True, timeout=300).stdout)
+    return b"\f".join(pages)
 
 
 def line_of(text: str, pos: int) -> int:
@@ -1085,7 +1115,7 @@ def realise(job: PairJob, out_dir: Path, keep_pdf: bool) -> dict[str, Any]:
             hf[ps][0], bodies[ps].split("\n\n"), hf[ps][1], job.lang, job.layout, job.running
         )
         with tempfile.TemporaryDirectory(prefix="diffcorpus-") as tmp:
-            extracted, pdf, overfull = typeset(tex, Path(tmp), job.extractor)
+            extracted, pdf, overfull = typeset(tex, Path(tmp), job.extractor, job.lang, int(job.pid))
         if overfull <= OVERFULL_PT:
             break
         job.layout = dict(job.layout, width=job.layout["width"] + 1.0)
@@ -1160,7 +1190,7 @@ def realise(job: PairJob, out_dir: Path, keep_pdf: bool) -> dict[str, Any]:
         "b": f"pairs/{job.pid}/b.txt",
         "pdf_side": ps,
         "edited_side": "a" if job.swap else "b",
-        "extractor": "pdftotext -raw" if job.extractor == "raw" else "pdftotext",
+        "extractor": {"raw": "pdftotext -raw", "ocr": f"tesseract {OCR_DPI} dpi"}.get(job.extractor, "pdftotext"),
         "layout": job.layout,
         "running_header": job.running,
         "edits": truth_edits,
@@ -1261,7 +1291,8 @@ def plan_pairs(args: argparse.Namespace) -> list[PairJob]:
             "parskip": rng.random() < 0.4,
             "hyphenpenalty": rng.choice([0, 25, 50]),
         }
-        extractor = args.extractor if args.extractor != "mixed" else rng.choice(["plain", "raw"])
+        drawn = rng.choice(["plain", "raw"]) if args.extractor in ("mixed", "ocr") else args.extractor
+        extractor = drawn if args.extractor == "mixed" else args.extractor  # ocr: the mixed corpus's pairs, OCR'd
         running = None
         if args.running_headers:
             running = "Das Debian-Handbuch" if ps.lang == "de" else "The Debian Handbook"
@@ -1291,10 +1322,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
         "--extractor",
-        choices=["mixed", "plain", "raw"],
+        choices=["mixed", "plain", "raw", "ocr"],
         default="mixed",
         help="pdftotext mode: plain (poppler joins hyphenated lines), "
-        "raw (keeps line-end hyphens), mixed",
+        "raw (keeps line-end hyphens), mixed; or ocr (tesseract reads a degraded scan)",
     )
     ap.add_argument(
         "--running-headers",
@@ -1306,9 +1337,9 @@ def main() -> int:
         "--no-pdf", action="store_true", help="do not keep the .pdf/.tex of the PDF side"
     )
     args = ap.parse_args()
-    for tool in ("pdflatex", "pdftotext"):
+    for tool in ("pdflatex", "pdftotext") + (("pdftoppm", "convert", "tesseract") if args.extractor == "ocr" else ()):
         if not shutil.which(tool):
-            sys.exit(f"{tool} not found; install: apt-get install {APT_PACKAGES}")
+            sys.exit(f"{tool} not found; install: apt-get install {APT_PACKAGES} {OCR_PACKAGES}")
     t0 = time.time()
     jobs = plan_pairs(args)
     if args.out.exists():

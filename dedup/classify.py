@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 
@@ -327,6 +328,72 @@ def _common_prefix(a: str, b: str) -> int:
             break
         n += 1
     return n
+
+
+# -- OCR misreadings ----------------------------------------------------------
+
+# Letters that OCR reads one for another, drawn alike: each is folded to its group's first. A letter
+# stands in one group only (folded lowercase: "B" is "b", so "ß" read as "B" is in the group of "b").
+# "n" and "m" are apart: "einen" -> "einem" is an ending changed.
+_GLYPH_GROUPS = ("l1iıj|!íìîïtf7", "o0öóòôø°", "eécèêë", "aäáàâã", "uüúùûnvy", "bhß8", "s5$§", "gq9", "z2")
+_GLYPHS = {c: group[0] for group in _GLYPH_GROUPS for c in group}
+# Letter pairs read as one letter, and back: "rn" for "m", "cl" for "d", "ii" for "ü".
+_LIGATURES = re.compile("rn|nn|in|ni|cl|ci|li|vv|ii|ri|ti")
+_AS_ONE = {"rn": "m", "nn": "m", "in": "m", "ni": "m", "cl": "d", "ci": "d", "li": "h", "vv": "w", "ii": "u",
+           "ri": "n", "ti": "u"}
+_DOTLESS = str.maketrans("ı", "i")
+_THIN = frozenset("il1ıj|!íì.,'`’‘")  # what a speck of dust reads as, or a thin letter lost
+
+
+def misread(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Return whether words `b` could be words `a` as OCR misreads them (or the other way round).
+
+    The words are joined (OCR splits and joins words), and each place where
+    they differ must be letters drawn alike ("l", "1", "I"; "e", "c"; "ö",
+    "o"), pairs read as one ("rn", "m"), or a thin letter ("i", "l") lost or
+    gained. At most two letters may differ so, or one in four. Figures alone on
+    both sides never are misread: "1993" -> "1998" is a changed figure,
+    whatever a scanner does to "3" and "8".
+    """
+    if not a or not b or len(a) > 3 or len(b) > 3:
+        return False
+    if all(has_digit(w) and not any(c.isalpha() for c in w) for w in (*a, *b)):
+        return False
+    x, y = "".join(a).lower(), "".join(b).lower()  # not casefold: "ß" read as "B" is not "ss"
+    if x == y:
+        return len(a) != len(b)  # split or joined: "hy pothetisches"
+    if min(len(x), len(y)) < 3:
+        return False
+    from rapidfuzz.distance import Levenshtein
+
+    if Levenshtein.distance(x, y) > max(2, min(len(x), len(y)) // 4):
+        return False
+    return all(_alike(x[i0:i1], y[j0:j1]) for i0, i1, j0, j1 in _differing(Levenshtein.opcodes(x, y)))
+
+
+def _differing(opcodes: Iterable[Any]) -> Iterator[tuple[int, int, int, int]]:
+    """Yield the spans where two words differ, next ones joined (("m", "rn") is one, not a change and an insertion)."""
+    span: list[int] | None = None
+    for op in opcodes:
+        if op.tag == "equal":
+            if span:
+                yield tuple(span)  # type: ignore[misc]
+            span = None
+        elif span is None:
+            span = [op.src_start, op.src_end, op.dest_start, op.dest_end]
+        else:
+            span[1], span[3] = op.src_end, op.dest_end
+    if span:
+        yield tuple(span)  # type: ignore[misc]
+
+
+def _alike(x: str, y: str) -> bool:
+    return _folded(x) == _folded(y) or (not x and set(y) <= _THIN) or (not y and set(x) <= _THIN)
+
+
+def _folded(text: str) -> str:
+    text = _LIGATURES.sub(lambda m: _AS_ONE[m[0]], text.translate(_DOTLESS))
+    return "".join(_GLYPHS.get(c, c) for c in text)
 
 
 # -- names --------------------------------------------------------------------

@@ -331,3 +331,29 @@ def test_a_time_of_day_written_another_way_is_the_same_and_a_time_changed_is_not
     figures = edit(ENGLISH, "Many families", "The club has 18 players and costs 18.50 pounds, and many families")
     for old, new in (("18 players", "18.00 players"), ("18.50", "18.5"), ("18.50", "18.55")):
         assert [d.severity for d in diff(figures, edit(figures, old, new))] == ["major"], new  # no time without a mark
+
+
+def test_a_scanned_copy_s_misreadings_are_minor_and_its_edits_are_not() -> None:
+    # Misreadings as tesseract made them of a degraded scan (bench/diff_corpus.py --extractor ocr): letters
+    # drawn alike, "rn" for "m", a thin letter lost. They were major words, names, inflections, numbers.
+    misreadings = [("Förderung", "Fördcrung"), ("vorgestellt", "vorgestelIt"), ("kommenden", "kornmenden"),
+                   ("Bedeutung", "Bcdeutung"), ("Verwaltung", "Verwa1tung"), ("Außerdem", "AuBerdem"),
+                   ("Schule", "Sehule"), ("Gemeinden", "Gerneinden"), ("Landkreis", "Landkrets")]
+    edits = [("6,4 Millionen", "6,8 Millionen"), ("Dörfern", "Dörfer"), ("Brandner betonte", "betonte"),
+             ("einen sicheren", "einem sicheren")]
+    text = edit(GERMAN, "Dafür stellt", "Außerdem stellt")
+    scanned = text
+    for old, new in misreadings + edits:
+        scanned = edit(scanned, old, new)
+    found = diff(text, rewrap(scanned))
+    assert major(found) == [("number", "changed", "6,4", "6,8"), ("name", "removed", "Brandner", ""),
+                            ("inflection", "changed", "Dörfern", "Dörfer"),
+                            ("inflection", "changed", "einen", "einem")]
+    misread = [(d.a_text, d.b_text) for d in found if d.note == "likely misread by OCR"]
+    assert sorted(misread) == sorted(misreadings)
+    assert all(d.severity == "minor" for d in found if d.note)
+    # One such change alone is an edit, not a scan; nor is a figure ever misread, whatever "3" and "8" look like.
+    for old, new in (("Dörfern", "Dorfern"), ("Schule", "Sehule"), ("2025", "2O25")):
+        assert [(d.severity, d.note) for d in diff(text, edit(text, old, new))] == [("major", "")], new
+    numbers = edit(scanned, "18 Kilometer", "13 Kilometer")
+    assert ("number", "changed", "18", "13") in major(diff(text, numbers))

@@ -56,7 +56,7 @@ def test_text_report_without_colour_marks_changes_in_text() -> None:
     assert text_of(result(NAME, INFLECTION, COMMA)) == (
         "Group 1 · 2 documents · reference ref.txt (120 words)\n"
         "  copy.txt  similarity 0.90, containment 0.95\n"
-        "    1 inflection, 1 name; 1 cosmetic hidden (--all shows them)\n"
+        "    1 inflection, 1 name; 1 minor hidden (--all shows them)\n"
         "    name removed  ref.txt:3:7 → copy.txt:4:1\n"
         "      …der Sprecher [-Handschuh-] betonte die…\n"
         "    inflection changed  ref.txt:3:7 → copy.txt:4:1\n"

@@ -104,14 +104,14 @@ def write_diff(comparison: Comparison, out: Console, options: RenderOptions) -> 
 
 
 def summary_line(found: Iterable[Discrepancy], show_all: bool) -> str:
-    """Return e.g. "1 name, 2 inflections; 3 cosmetic hidden (--all shows them)"."""
+    """Return e.g. "1 name, 2 inflections; 3 minor hidden (--all shows them)"."""
     found = list(found)
     counts = Counter(d.category.value for d in found if show_all or d.severity == "major")
     parts = [f"{n} {category if n == 1 else _PLURALS[category]}" for category, n in sorted(counts.items())]
     text = ", ".join(parts) or "no discrepancies"
     hidden = sum(1 for d in found if d.severity == "minor")
     if hidden and not show_all:
-        text += f"; {hidden} cosmetic hidden (--all shows them)"
+        text += f"; {hidden} minor hidden (--all shows them)"
     return text
 
 
