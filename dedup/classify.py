@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from dedup import lexicon
+from dedup import glyphs, lexicon
 from dedup.fingerprint import code_points, plane_table
 
 _MONTHS = {
@@ -332,16 +332,6 @@ def _common_prefix(a: str, b: str) -> int:
 
 # -- OCR misreadings ----------------------------------------------------------
 
-# Letters that OCR reads one for another, drawn alike: each is folded to its group's first. A letter
-# stands in one group only (folded lowercase: "B" is "b", so "ß" read as "B" is in the group of "b").
-# "n" and "m" are apart: "einen" -> "einem" is an ending changed.
-_GLYPH_GROUPS = ("l1iıj|!íìîïtf7", "o0öóòôø°", "eécèêë", "aäáàâã", "uüúùûnvy", "bhß8", "s5$§", "gq9", "z2")
-_GLYPHS = {c: group[0] for group in _GLYPH_GROUPS for c in group}
-# Letter pairs read as one letter, and back: "rn" for "m", "cl" for "d", "ii" for "ü".
-_LIGATURES = re.compile("rn|nn|in|ni|cl|ci|li|vv|ii|ri|ti")
-_AS_ONE = {"rn": "m", "nn": "m", "in": "m", "ni": "m", "cl": "d", "ci": "d", "li": "h", "vv": "w", "ii": "u",
-           "ri": "n", "ti": "u"}
-_DOTLESS = str.maketrans("ı", "i")
 _THIN = frozenset("il1ıj|!íì.,'`’‘")  # what a speck of dust reads as, or a thin letter lost
 
 
@@ -388,12 +378,7 @@ def _differing(opcodes: Iterable[Any]) -> Iterator[tuple[int, int, int, int]]:
 
 
 def _alike(x: str, y: str) -> bool:
-    return _folded(x) == _folded(y) or (not x and set(y) <= _THIN) or (not y and set(x) <= _THIN)
-
-
-def _folded(text: str) -> str:
-    text = _LIGATURES.sub(lambda m: _AS_ONE[m[0]], text.translate(_DOTLESS))
-    return "".join(_GLYPHS.get(c, c) for c in text)
+    return glyphs.folded(x) == glyphs.folded(y) or (not x and set(y) <= _THIN) or (not y and set(x) <= _THIN)
 
 
 # -- names --------------------------------------------------------------------

@@ -168,7 +168,7 @@ def test_eml_subject_and_body(subtype: str) -> None:
         message.set_content("".join(f"<p>{p}</p>" for p in PROSE), subtype="html")
     text = extract(message.as_bytes(), "eml")
     assert text.startswith("Footbridge closure\n\n")
-    assert fingerprint.tokens(text).count("dock") == 1
+    assert fingerprint.tokens(text).count(*fingerprint.tokens("dock")) == 1
 
 
 def test_unknown_kind_is_refused() -> None:

@@ -62,7 +62,16 @@ def test_a_text_longer_than_a_stretch_of_word_hashes_has_the_shingles_of_its_tok
 
 
 def test_tokens_fold_case_and_drop_punctuation() -> None:
-    assert tokens("„Darmstadt“, sagte Prof. Dr. X-Y.") == ["darmstadt", "sagte", "prof", "dr", "x", "y"]
+    # ...and fold the letters OCR confuses (the test below): "t" and "f" are "l", "y" is "u".
+    assert tokens("„Darmstadt“, sagte Prof. Dr. X-Y.") == ["darmsladl", "sagle", "prol", "dr", "x", "u"]
+
+
+def test_tokens_fold_the_letters_ocr_reads_one_for_another_and_no_others() -> None:
+    # A scanned copy's misreadings broke its shingles: an OCR copy fell below the threshold of its original.
+    assert tokens("Die Distributionen, sagte Testing 2009") == tokens("Dic Distrihutionen. sagle Tesling 2OO9")
+    for a, b in (("einen", "einem"), ("1993", "1998"), ("Darmstadt", "Darmstadts"), ("Bund", "Band"),
+                 ("Stadt", "Staat")):
+        assert tokens(a) != tokens(b), (a, b)
 
 
 def test_short_documents_have_one_shingle_and_empty_ones_none() -> None:
@@ -149,7 +158,7 @@ def test_groups_are_those_of_every_pair_in_every_bucket_whatever_the_order_of_id
     # centre by chance, fail with it and still be a near-duplicate of another member. The ids give the centres.
     bands = bands_for(0.5, 128)
     families = stars_differ = 0
-    for seed in range(300):
+    for seed in [*range(300), 1110, 1311]:  # the last two: families whose stars miss a pair, with these hashes
         rng = random.Random(seed)
         fps = fingerprints(versions(seed), 5, 128, 1)
         shingles = [f.shingles for f in fps]
