@@ -964,7 +964,7 @@ def make_tex(
     return "\n".join(pre + body) + "\n"
 
 
-def typeset(tex: str, workdir: Path, extractor: str, lang: str = "en", seed: int = 0) -> tuple[str, bytes, float]:
+def typeset(tex: str, workdir: Path, extractor: str, lang: str, seed: int) -> tuple[str, bytes, float]:
     """Run pdflatex and pdftotext (or OCR, `ocr`); also return the worst overfull box in pt."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "page.tex").write_text(tex, encoding="utf-8")
@@ -1291,8 +1291,8 @@ def plan_pairs(args: argparse.Namespace) -> list[PairJob]:
             "parskip": rng.random() < 0.4,
             "hyphenpenalty": rng.choice([0, 25, 50]),
         }
-        drawn = rng.choice(["plain", "raw"]) if args.extractor in ("mixed", "ocr") else args.extractor
-        extractor = drawn if args.extractor == "mixed" else args.extractor  # ocr: the mixed corpus's pairs, OCR'd
+        drawn = rng.choice(["plain", "raw"]) if args.extractor in ("mixed", "ocr") else None  # ocr: mixed's pairs
+        extractor = drawn if args.extractor == "mixed" else args.extractor
         running = None
         if args.running_headers:
             running = "Das Debian-Handbuch" if ps.lang == "de" else "The Debian Handbook"

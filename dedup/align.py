@@ -279,7 +279,7 @@ def _differing(x: Sequence[int], y: Sequence[int], cells: int = LCS_CELLS) -> li
     """
     from rapidfuzz.distance import Indel
 
-    blocks: list[tuple[int, int, int, int]] = []
+    found: list[tuple[int, int, int, int]] = []
     todo = [(0, len(x), 0, len(y))]  # the stretches to align, the next one last
     while todo:
         i0, i1, j0, j1 = todo.pop()
@@ -290,12 +290,12 @@ def _differing(x: Sequence[int], y: Sequence[int], cells: int = LCS_CELLS) -> li
         if i0 == i1 and j0 == j1:
             continue
         if (i1 - i0) * (j1 - j0) <= cells:
-            blocks += [(i0 + a0, i0 + a1, j0 + b0, j0 + b1)
-                       for a0, a1, b0, b1 in _blocks(Indel.opcodes(x[i0:i1], y[j0:j1]))]
+            found += [(i0 + a0, i0 + a1, j0 + b0, j0 + b1)
+                       for a0, a1, b0, b1 in blocks(Indel.opcodes(x[i0:i1], y[j0:j1]))]
             continue
         anchors = _anchors(x[i0:i1], y[j0:j1])
         if not anchors:
-            blocks.append((i0, i1, j0, j1))
+            found.append((i0, i1, j0, j1))
             continue
         stretches, i, j = [], i0, j0
         for a, b in [*anchors, (i1 - i0, j1 - j0)]:
@@ -303,7 +303,7 @@ def _differing(x: Sequence[int], y: Sequence[int], cells: int = LCS_CELLS) -> li
                 stretches.append((i, i0 + a, j, j0 + b))
             i, j = i0 + a + 1, j0 + b + 1
         todo += reversed(stretches)
-    return blocks
+    return found
 
 
 def _anchors(x: Sequence[int], y: Sequence[int]) -> list[tuple[int, int]]:
@@ -333,8 +333,8 @@ def _rising(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return run[::-1]
 
 
-def _blocks(opcodes: Iterable[Any]) -> list[tuple[int, int, int, int]]:
-    """Return the sentence ranges that differ, neighbouring deletions and insertions joined."""
+def blocks(opcodes: Iterable[Any]) -> list[tuple[int, int, int, int]]:
+    """Return the ranges that differ in rapidfuzz opcodes, neighbouring changes joined ("m" -> "rn" is one)."""
     blocks: list[tuple[int, int, int, int]] = []
     for op in opcodes:
         if op.tag == "equal":

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import numpy as np
 
@@ -356,25 +355,11 @@ def misread(a: Sequence[str], b: Sequence[str]) -> bool:
         return False
     from rapidfuzz.distance import Levenshtein
 
+    from dedup.align import blocks  # (align imports this module)
+
     if Levenshtein.distance(x, y) > max(2, min(len(x), len(y)) // 4):
         return False
-    return all(_alike(x[i0:i1], y[j0:j1]) for i0, i1, j0, j1 in _differing(Levenshtein.opcodes(x, y)))
-
-
-def _differing(opcodes: Iterable[Any]) -> Iterator[tuple[int, int, int, int]]:
-    """Yield the spans where two words differ, next ones joined (("m", "rn") is one, not a change and an insertion)."""
-    span: list[int] | None = None
-    for op in opcodes:
-        if op.tag == "equal":
-            if span:
-                yield tuple(span)  # type: ignore[misc]
-            span = None
-        elif span is None:
-            span = [op.src_start, op.src_end, op.dest_start, op.dest_end]
-        else:
-            span[1], span[3] = op.src_end, op.dest_end
-    if span:
-        yield tuple(span)  # type: ignore[misc]
+    return all(_alike(x[i0:i1], y[j0:j1]) for i0, i1, j0, j1 in blocks(Levenshtein.opcodes(x, y)))
 
 
 def _alike(x: str, y: str) -> bool:

@@ -48,7 +48,7 @@ MINOR = frozenset({Category.PUNCTUATION, Category.CASE})
 MISREAD = "likely misread by OCR"
 # Misreadings in one comparison that make it look scanned: then each is minor. One alone stays major: in a
 # copy that was not scanned, "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy
-# corpus, not scanned, has at most one a pair; its copy read by OCR, up to 12.)
+# corpus, not scanned, has at most one in a pair; its copy read by OCR, up to 12.)
 MISREADS = 2
 _WHOLE = frozenset({Category.SENTENCE, Category.HEADER, Category.FOOTER, Category.PUNCTUATION, Category.CASE})
 

@@ -2,9 +2,10 @@ r"""Fingerprint normalized text: tokens, word-shingle hashes and a MinHash signa
 
 Everything is computed with numpy over whole arrays, without a Python call
 per word: the case-folded text is turned into an array of code points once,
-letters that OCR reads one for another are folded to one (`dedup.glyphs`:
-a scanned copy keeps more shingles), words are the runs of `\w` characters in it (a table of the Basic
-Multilingual Plane made from the `\w` of the `re` module itself), and each
+words are the runs of `\w` characters in it (a table of the Basic
+Multilingual Plane made from the `\w` of the `re` module itself), their
+letters that OCR reads one for another folded to one (`dedup.glyphs`: a
+scanned copy keeps more shingles), and each
 word's hash is a polynomial over its code points, taken from prefix sums
 (`SHINGLE_HASH`). The signature follows datasketch's "affine32" scheme bit
 for bit (MurmurHash3 finalizer, then a*h+b in uint32 per permutation), so it

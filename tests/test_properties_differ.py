@@ -308,4 +308,4 @@ def test_the_anchored_alignment_pairs_everything_outside_its_blocks_in_order(x: 
     assert kept_x + x[i0:] == kept_y + y[j0:]
     assert (blocks == []) == (x == y)
     if cells >= len(x) * len(y):  # one LCS, as rapidfuzz makes it
-        assert blocks == align._blocks(Indel.opcodes(x, y))
+        assert blocks == align.blocks(Indel.opcodes(x, y))
