@@ -334,7 +334,7 @@ def _common_prefix(a: str, b: str) -> int:
 _THIN = frozenset("il1ıj|!íì.,'`’‘")  # what a speck of dust reads as, or a thin letter lost
 
 
-def misread(a: Sequence[str], b: Sequence[str]) -> bool:
+def misread(a: Sequence[str], b: Sequence[str], scanned: bool = False) -> bool:
     """Return whether words `b` could be words `a` as OCR misreads them (or the other way round).
 
     The words are joined (OCR splits and joins words), and each place where
@@ -343,6 +343,13 @@ def misread(a: Sequence[str], b: Sequence[str]) -> bool:
     gained. At most two letters may differ so, or one in four. Figures alone on
     both sides never are misread: "1993" -> "1998" is a changed figure,
     whatever a scanner does to "3" and "8".
+
+    In a copy known to be `scanned` (it holds such misreadings already), OCR
+    is given more: words of two letters, one in three letters differing, and
+    one place of at most two letters read as others not drawn alike ("Linux"
+    -> "Limix", "Quartal" -> "Onartal"), but never at the word's end, where an
+    inflection changes ("Darmstadt" -> "Darmstadts", "einen" -> "einem"), nor a
+    letter added or dropped at its start ("here" -> "there").
     """
     if not a or not b or len(a) > 3 or len(b) > 3:
         return False
@@ -351,15 +358,36 @@ def misread(a: Sequence[str], b: Sequence[str]) -> bool:
     x, y = "".join(a).lower(), "".join(b).lower()  # not casefold: "ß" read as "B" is not "ss"
     if x == y:
         return len(a) != len(b)  # split or joined: "hy pothetisches"
-    if min(len(x), len(y)) < 3:
+    if scanned and 1 < len(a) == len(b):  # word by word, each with its own ending: "computer" -> "computers"
+        return all(v == w or misread([v], [w], scanned) for v, w in zip(a, b, strict=True))
+    shortest = min(len(x), len(y))
+    if shortest < (2 if scanned else 3):
         return False
     from rapidfuzz.distance import Levenshtein
 
     from dedup.align import blocks  # (align imports this module)
 
-    if Levenshtein.distance(x, y) > max(2, min(len(x), len(y)) // 4):
+    if Levenshtein.distance(x, y) > max(2, shortest // (3 if scanned else 4)):
         return False
-    return all(_alike(x[i0:i1], y[j0:j1]) for i0, i1, j0, j1 in blocks(Levenshtein.opcodes(x, y)))
+    unlike = [(i0, i1, j0, j1) for i0, i1, j0, j1 in blocks(Levenshtein.opcodes(x, y))
+              if not _alike(x[i0:i1], y[j0:j1])]
+    if not unlike:
+        return True
+    if not scanned or len(a) != 1 or len(b) != 1 or len(unlike) > 1 or shortest < 3:
+        return False
+    i0, i1, j0, j1 = unlike[0]
+    fx, fy = x.translate(glyphs.FOLD), y.translate(glyphs.FOLD)
+    same_start, same_end = _common(fx, fy), _common(fx[::-1], fy[::-1])
+    # Not the word's end changed or lengthened ("einen" -> "einem", "Information" -> "Informationen"), nor
+    # letters added at its start ("here" -> "there"): the letters alike at both ends say where it changed.
+    return (same_end > 0 and max(same_start, same_end) < shortest
+            and max(i1 - i0, j1 - j0) <= 2 and (x[i0:i1] + y[j0:j1]).isalpha())
+
+
+def _common(x: str, y: str) -> int:
+    """Return how many letters `x` and `y` share at their start."""
+    shorter = min(len(x), len(y))
+    return next((i for i in range(shorter) if x[i] != y[i]), shorter)
 
 
 def _alike(x: str, y: str) -> bool:

@@ -46,8 +46,9 @@ class Category(StrEnum):
 
 MINOR = frozenset({Category.PUNCTUATION, Category.CASE})
 MISREAD = "likely misread by OCR"
-# Misreadings in one comparison that make it look scanned: then each is minor. One alone stays major: in a
-# copy that was not scanned, "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy
+# Misreadings in one comparison that make it look scanned: then each is minor, and so is what OCR is likelier
+# to misread in a scan (`classify.misread`, scanned). One alone stays major: in a copy that was not scanned,
+# "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy
 # corpus, not scanned, has at most one in a pair; its copy read by OCR, up to 12.)
 MISREADS = 2
 _WHOLE = frozenset({Category.SENTENCE, Category.HEADER, Category.FOOTER, Category.PUNCTUATION, Category.CASE})
@@ -140,11 +141,11 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     lang = classify.language(a.function_words, b.function_words)
     found = [part for h in found for part in _apart_from_date(h, sa, sb)]
     classified = [(h, *_category(h, sa, sb, a, b, lang)) for h in found]
-    misread = [i for i, (h, category, note) in enumerate(classified)
-               if not note and category not in _WHOLE and _misread(h, sa, sb)]
-    if len(misread) >= MISREADS:  # a scanned copy: its misreadings are noise beside what changed
-        for i in misread:
-            classified[i] = (*classified[i][:2], MISREAD)
+    words = [i for i, (h, category, note) in enumerate(classified) if not note and category not in _WHOLE]
+    if sum(_misread(classified[i][0], sa, sb) for i in words) >= MISREADS:  # a scanned copy: its misreadings
+        for i in words:  # are noise beside what changed
+            if _misread(classified[i][0], sa, sb, scanned=True):
+                classified[i] = (*classified[i][:2], MISREAD)
     out = [_discrepancy(h, category, note, sa, sb, a, b) for h, category, note in classified]
     for move in moves:
         h = Hunk(move.removed.a0, move.removed.a1, move.added.b0, move.added.b1)
@@ -194,10 +195,10 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     return Category.WORD, ""
 
 
-def _misread(h: Hunk, sa: Side, sb: Side) -> bool:
+def _misread(h: Hunk, sa: Side, sb: Side, scanned: bool = False) -> bool:
     """Whether the hunk's words could be OCR's misreading of the other side's (`classify.misread`)."""
     return classify.misread([sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)],
-                            [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)])
+                            [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)], scanned)
 
 
 def _pointless(words: list[str]) -> list[str]:

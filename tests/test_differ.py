@@ -357,3 +357,27 @@ def test_a_scanned_copy_s_misreadings_are_minor_and_its_edits_are_not() -> None:
         assert [(d.severity, d.note) for d in diff(text, edit(text, old, new))] == [("major", "")], new
     numbers = edit(scanned, "18 Kilometer", "13 Kilometer")
     assert ("number", "changed", "18", "13") in major(diff(text, numbers))
+
+
+def test_in_a_scanned_copy_ocr_is_given_more_but_never_a_word_s_ending_or_start() -> None:
+    # Misreadings tesseract made that are not letters drawn alike ("a" for "u", "m" for "n"), and short words.
+    loose = [("Programm", "Progrumm"), ("Familien", "Fanilien"), ("geräumt", "geräunt"), ("an der", "au der"),
+             ("Bauarbeiten beginnen", "Banarbeiten begimnen")]
+    edits = [("Dörfern", "Dörfer"), ("einen sicheren", "einem sicheren"), ("Kreis zusätzliche", "Kreise zusätzliche"),
+             ("Fahrradclub erarbeitet", "Fahrradclubs erarheitet"), ("Anwohner werden", "Anwohnerin werden"),
+             ("Montag ein", "Montag kein")]
+    scanned = edit(edit(GERMAN, "Förderung", "Fördcrung"), "Bedeutung", "Bcdeutung")  # two misreadings: a scan
+    for old, new in loose + edits:
+        scanned = edit(scanned, old, new)
+    found = diff(GERMAN, rewrap(scanned))
+    assert sorted((d.a_text, d.b_text) for d in found if d.note == "likely misread by OCR") == sorted(
+        [("Förderung", "Fördcrung"), ("Bedeutung", "Bcdeutung"), ("Programm", "Progrumm"), ("Familien", "Fanilien"),
+         ("geräumt", "geräunt"), ("an", "au"), ("Bauarbeiten beginnen", "Banarbeiten begimnen")])
+    assert sorted((d.a_text, d.b_text) for d in found if d.severity == "major") == sorted(
+        [("Dörfern", "Dörfer"), ("einen", "einem"), ("Kreis", "Kreise"), ("Anwohner", "Anwohnerin"), ("ein", "kein"),
+         ("Fahrradclub erarbeitet", "Fahrradclubs erarheitet")])
+    # In a copy that is not scanned, the same changes are edits.
+    unscanned = GERMAN
+    for old, new in loose:
+        unscanned = edit(unscanned, old, new)
+    assert [d.severity for d in diff(GERMAN, unscanned)] == ["major"] * len(loose)
