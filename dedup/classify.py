@@ -391,7 +391,9 @@ def _common(x: str, y: str) -> int:
 
 
 def _alike(x: str, y: str) -> bool:
-    return glyphs.folded(x) == glyphs.folded(y) or (not x and set(y) <= _THIN) or (not y and set(x) <= _THIN)
+    """Letters drawn alike, one for one ("in" -> "tu") or with pairs read as one ("rn" -> "m"), or thin ones."""
+    return (glyphs.folded(x) == glyphs.folded(y) or x.translate(glyphs.FOLD) == y.translate(glyphs.FOLD)
+            or (not x and set(y) <= _THIN) or (not y and set(x) <= _THIN))
 
 
 # -- names --------------------------------------------------------------------

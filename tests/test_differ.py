@@ -338,7 +338,8 @@ def test_a_scanned_copy_s_misreadings_are_minor_and_its_edits_are_not() -> None:
     # drawn alike, "rn" for "m", a thin letter lost. They were major words, names, inflections, numbers.
     misreadings = [("Förderung", "Fördcrung"), ("vorgestellt", "vorgestelIt"), ("kommenden", "kornmenden"),
                    ("Bedeutung", "Bcdeutung"), ("Verwaltung", "Verwa1tung"), ("Außerdem", "AuBerdem"),
-                   ("Schule", "Sehule"), ("Gemeinden", "Gerneinden"), ("Landkreis", "Landkrets")]
+                   ("Schule", "Sehule"), ("Gemeinden", "Gerneinden"), ("Landkreis", "Landkrets"),
+                   ("informiert", "tuformiert")]
     edits = [("6,4 Millionen", "6,8 Millionen"), ("Dörfern", "Dörfer"), ("Brandner betonte", "betonte"),
              ("einen sicheren", "einem sicheren")]
     text = edit(GERMAN, "Dafür stellt", "Außerdem stellt")
