@@ -30,7 +30,7 @@ U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
 SortKind = Literal["quicksort", "stable"]
 
-SHINGLE_HASH = "polynomial64 glyphs1"  # what an index records: its shingle hashes depend on it (and on `glyphs`)
+SHINGLE_HASH = "polynomial64 glyphs2"  # what an index records: its shingle hashes depend on it (and on `glyphs`)
 _TOKEN = re.compile(r"\w+")
 _P = 0x100000001B3  # the multiplier of the word polynomial; odd, so invertible modulo 2**64
 _P_INVERSE = pow(_P, -1, 1 << 64)

@@ -14,7 +14,10 @@ import re
 # "ß" read as "B" is in the group of "b"). "n" and "m" are apart: "einen" -> "einem" is an ending changed.
 GROUPS = ("l1iıj|!íìîïtf7", "o0öóòôø°", "eécèêë", "aäáàâã", "uüúùûnvy", "bhß8", "s5$§", "gq9", "z2")
 FOLD = {ord(c): group[0] for group in GROUPS for c in group}  # for str.translate
+# The fingerprint's: word letters only, and "m" with "n" as well. A shingle only has to survive a misreading; the
+# differ, which must tell "einen" from "einem", does not use it.
 WORD_FOLD = {k: v for k, v in FOLD.items() if re.fullmatch(r"\w", chr(k)) and re.fullmatch(r"\w", v)}
+WORD_FOLD[ord("m")] = FOLD[ord("n")]
 # Letter pairs read as one letter, and back: "rn" for "m", "cl" for "d", "ii" for "ü".
 _PAIRS = re.compile("rn|nn|in|ni|cl|ci|li|vv|ii|ri|ti")
 _AS_ONE = {"rn": "m", "nn": "m", "in": "m", "ni": "m", "cl": "d", "ci": "d", "li": "h", "vv": "w", "ii": "u",

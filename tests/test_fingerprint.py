@@ -62,14 +62,15 @@ def test_a_text_longer_than_a_stretch_of_word_hashes_has_the_shingles_of_its_tok
 
 
 def test_tokens_fold_case_and_drop_punctuation() -> None:
-    # ...and fold the letters OCR confuses (the test below): "t" and "f" are "l", "y" is "u".
-    assert tokens("„Darmstadt“, sagte Prof. Dr. X-Y.") == ["darmsladl", "sagle", "prol", "dr", "x", "u"]
+    # ...and fold the letters OCR confuses (the test below): "t" and "f" are "l", "y" and "m" are "u".
+    assert tokens("„Darmstadt“, sagte Prof. Dr. X-Y.") == ["darusladl", "sagle", "prol", "dr", "x", "u"]
 
 
 def test_tokens_fold_the_letters_ocr_reads_one_for_another_and_no_others() -> None:
     # A scanned copy's misreadings broke its shingles: an OCR copy fell below the threshold of its original.
     assert tokens("Die Distributionen, sagte Testing 2009") == tokens("Dic Distrihutionen. sagle Tesling 2OO9")
-    for a, b in (("einen", "einem"), ("1993", "1998"), ("Darmstadt", "Darmstadts"), ("Bund", "Band"),
+    assert tokens("Linux einem Programm") == tokens("Limux einen Progranm")  # (the differ keeps "n" and "m" apart)
+    for a, b in (("1993", "1998"), ("Darmstadt", "Darmstadts"), ("Bund", "Band"),
                  ("Stadt", "Staat")):
         assert tokens(a) != tokens(b), (a, b)
 
@@ -156,9 +157,11 @@ def groups_by_ids(keys: np.ndarray, shingles: list, order: list[int],  # type: i
 def test_groups_are_those_of_every_pair_in_every_bucket_whatever_the_order_of_ids() -> None:
     # Families of versions, each edited from an earlier one: a version can share a band with the bucket's
     # centre by chance, fail with it and still be a near-duplicate of another member. The ids give the centres.
+    # Such a family is rare (one seed in a few hundred, which ones depends on the shingle hashes): seeds are
+    # tried past the first 300 until one gives it.
     bands = bands_for(0.5, 128)
-    families = stars_differ = 0
-    for seed in [*range(300), 1110, 1311]:  # the last two: families whose stars miss a pair, with these hashes
+    families = stars_differ = seed = 0
+    while seed < 300 or (not stars_differ and seed < 3000):
         rng = random.Random(seed)
         fps = fingerprints(versions(seed), 5, 128, 1)
         shingles = [f.shingles for f in fps]
@@ -175,6 +178,7 @@ def test_groups_are_those_of_every_pair_in_every_bucket_whatever_the_order_of_id
         for order in orders:
             assert groups_by_ids(keys, shingles, order) == expected, (seed, order)
         stars_differ += any(groups_by_ids(keys, shingles, order, misfits=False) != expected for order in orders)
+        seed += 1
     assert families > 200
     assert stars_differ > 0  # the stars alone miss a pair in some families: the case is tested
 
