@@ -377,17 +377,11 @@ def misread(a: Sequence[str], b: Sequence[str], scanned: bool = False) -> bool:
         return False
     i0, i1, j0, j1 = unlike[0]
     fx, fy = x.translate(glyphs.FOLD), y.translate(glyphs.FOLD)
-    same_start, same_end = _common(fx, fy), _common(fx[::-1], fy[::-1])
+    same_start, same_end = _common_prefix(fx, fy), _common_prefix(fx[::-1], fy[::-1])
     # Not the word's end changed or lengthened ("einen" -> "einem", "Information" -> "Informationen"), nor
     # letters added at its start ("here" -> "there"): the letters alike at both ends say where it changed.
     return (same_end > 0 and max(same_start, same_end) < shortest
             and max(i1 - i0, j1 - j0) <= 2 and (x[i0:i1] + y[j0:j1]).isalpha())
-
-
-def _common(x: str, y: str) -> int:
-    """Return how many letters `x` and `y` share at their start."""
-    shorter = min(len(x), len(y))
-    return next((i for i in range(shorter) if x[i] != y[i]), shorter)
 
 
 def _alike(x: str, y: str) -> bool:

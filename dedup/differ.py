@@ -48,8 +48,8 @@ MINOR = frozenset({Category.PUNCTUATION, Category.CASE})
 MISREAD = "likely misread by OCR"
 # Misreadings in one comparison that make it look scanned: then each is minor, and so is what OCR is likelier
 # to misread in a scan (`classify.misread`, scanned). One alone stays major: in a copy that was not scanned,
-# "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy
-# corpus, not scanned, has at most one in a pair; its copy read by OCR, up to 12.)
+# "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy corpus, not scanned, has at most
+# one in a pair; its copy read by OCR, up to 12.)
 MISREADS = 2
 _WHOLE = frozenset({Category.SENTENCE, Category.HEADER, Category.FOOTER, Category.PUNCTUATION, Category.CASE})
 
