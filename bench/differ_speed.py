@@ -8,8 +8,7 @@ few samples' do). --rewritten N replaces N words in the middle of version B
 by as many of A's words in random order, without the marks that end a
 sentence: a passage rewritten whole, no sentence of which can match one of A
 (a short sentence such as "Ja." would), so that the word-level alignment meets
-it in one piece. The peak resident memory of the
-process is printed too.
+it in one piece. The peak resident memory of the process is printed too.
 The figure is CPU time of this process (one core); on a shared machine take
 the best of several runs (--repeat) and note the load average printed with it.
 """

@@ -335,15 +335,15 @@ def _rising(pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def blocks(opcodes: Iterable[Any]) -> list[tuple[int, int, int, int]]:
     """Return the ranges that differ in rapidfuzz opcodes, neighbouring changes joined ("m" -> "rn" is one)."""
-    blocks: list[tuple[int, int, int, int]] = []
+    found: list[tuple[int, int, int, int]] = []
     for op in opcodes:
         if op.tag == "equal":
             continue
-        if blocks and blocks[-1][1] == op.src_start and blocks[-1][3] == op.dest_start:
-            blocks[-1] = (blocks[-1][0], op.src_end, blocks[-1][2], op.dest_end)
+        if found and found[-1][1] == op.src_start and found[-1][3] == op.dest_start:
+            found[-1] = (found[-1][0], op.src_end, found[-1][2], op.dest_end)
         else:
-            blocks.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
-    return blocks
+            found.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    return found
 
 
 def _pairs(bounds: Sequence[int]) -> list[tuple[int, int]]:
