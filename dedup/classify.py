@@ -349,7 +349,8 @@ def misread(a: Sequence[str], b: Sequence[str], scanned: bool = False) -> bool:
     one place of at most two letters read as others not drawn alike ("Linux"
     -> "Limix", "Quartal" -> "Onartal"), but never at the word's end, where an
     inflection changes ("Darmstadt" -> "Darmstadts", "einen" -> "einem"), nor a
-    letter added or dropped at its start ("here" -> "there").
+    letter added or dropped at its start ("here" -> "there"). What is a
+    misreading in any copy is one in a scanned copy.
     """
     if not a or not b or len(a) > 3 or len(b) > 3:
         return False
@@ -358,8 +359,9 @@ def misread(a: Sequence[str], b: Sequence[str], scanned: bool = False) -> bool:
     x, y = "".join(a).lower(), "".join(b).lower()  # not casefold: "ß" read as "B" is not "ss"
     if x == y:
         return len(a) != len(b)  # split or joined: "hy pothetisches"
-    if scanned and 1 < len(a) == len(b):  # word by word, each with its own ending: "computer" -> "computers"
-        return all(v == w or misread([v], [w], scanned) for v, w in zip(a, b, strict=True))
+    if scanned and 1 < len(a) == len(b):  # joined as in any copy, or word by word, each with its own ending
+        return misread(a, b) or all(v == w or misread([v], [w], scanned)  # ("computer" -> "computers" is not)
+                                    for v, w in zip(a, b, strict=True))
     shortest = min(len(x), len(y))
     if shortest < (2 if scanned else 3):
         return False

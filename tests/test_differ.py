@@ -363,7 +363,7 @@ def test_a_scanned_copy_s_misreadings_are_minor_and_its_edits_are_not() -> None:
 def test_in_a_scanned_copy_ocr_is_given_more_but_never_a_word_s_ending_or_start() -> None:
     # Misreadings tesseract made that are not letters drawn alike ("a" for "u", "m" for "n"), and short words.
     loose = [("Programm", "Progrumm"), ("Familien", "Fanilien"), ("geräumt", "geräunt"), ("an der", "au der"),
-             ("Bauarbeiten beginnen", "Banarbeiten begimnen")]
+             ("Bauarbeiten beginnen", "Banarbeiten begimnen"), ("Landkreis Oberwald", "Landkrei sOberwa1d")]
     edits = [("Dörfern", "Dörfer"), ("einen sicheren", "einem sicheren"), ("Kreis zusätzliche", "Kreise zusätzliche"),
              ("Fahrradclub erarbeitet", "Fahrradclubs erarheitet"), ("Anwohner werden", "Anwohnerin werden"),
              ("Montag ein", "Montag kein")]
@@ -373,7 +373,8 @@ def test_in_a_scanned_copy_ocr_is_given_more_but_never_a_word_s_ending_or_start(
     found = diff(GERMAN, rewrap(scanned))
     assert sorted((d.a_text, d.b_text) for d in found if d.note == "likely misread by OCR") == sorted(
         [("Förderung", "Fördcrung"), ("Bedeutung", "Bcdeutung"), ("Programm", "Progrumm"), ("Familien", "Fanilien"),
-         ("geräumt", "geräunt"), ("an", "au"), ("Bauarbeiten beginnen", "Banarbeiten begimnen")])
+         ("geräumt", "geräunt"), ("an", "au"), ("Bauarbeiten beginnen", "Banarbeiten begimnen"),
+         ("Landkreis Oberwald", "Landkrei sOberwa1d")])  # a letter across the space: misread joined, as anywhere
     assert sorted((d.a_text, d.b_text) for d in found if d.severity == "major") == sorted(
         [("Dörfern", "Dörfer"), ("einen", "einem"), ("Kreis", "Kreise"), ("Anwohner", "Anwohnerin"), ("ein", "kein"),
          ("Fahrradclub erarbeitet", "Fahrradclubs erarheitet")])
