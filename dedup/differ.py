@@ -315,8 +315,15 @@ def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
     the evidence of both counts, so "Oracle" for "Debian" at a sentence start is
     a name when "Debian" is one elsewhere.
     """
-    changed = [(sa, i) for i in range(h.a0, h.a1) if sa.is_word(i)]
-    changed += [(sb, i) for i in range(h.b0, h.b1) if sb.is_word(i)]
+    words_a = [(sa, i) for i in range(h.a0, h.a1) if sa.is_word(i)]
+    words_b = [(sb, i) for i in range(h.b0, h.b1) if sb.is_word(i)]
+    # A personal pronoun put for a name, or a name for one: the name is what changed ("sagte Kemmler" -> "sagte
+    # sie" loses the speaker).
+    if words_a and _lone_pronoun(words_b):
+        words_b = []
+    elif words_b and _lone_pronoun(words_a):
+        words_a = []
+    changed = words_a + words_b
     if not changed or len(changed) > 8:
         return False
     scores = []
@@ -333,6 +340,10 @@ def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
         scores.append(classify.name_score(s.words, i, lang, usages))
     swapped = len(scores) == 2 and h.a1 - h.a0 == h.b1 - h.b0 == 1
     return max(scores) >= 2.0 or (swapped and sum(scores) >= 1.5)
+
+
+def _lone_pronoun(words: list[tuple[Side, int]]) -> bool:
+    return len(words) == 1 and words[0][0].words[words[0][1]].lower() in lexicon.PERSONAL_PRONOUNS
 
 
 def _at(s: Side, j: int) -> str | None:

@@ -41,6 +41,8 @@ DETERMINERS = _words(
     "alle allen beide beiden viele vielen einige einigen mehrere "
     "the a an this that these those"
 )
+# Personal pronouns that stand for a person named elsewhere ("sagte Kemmler" -> "sagte sie").
+PERSONAL_PRONOUNS = _words("er sie ihm ihn ihr he she him her they them")
 # Prepositions that take a noun with its article in German ("in der Stadt") but a
 # name without one ("in Darmstadt"); contracted forms (im, vom, zum) hold the article.
 PREPOSITIONS = _words(

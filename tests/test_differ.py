@@ -164,6 +164,21 @@ def test_a_speaker_named_right_after_the_speech_verb_is_a_name() -> None:
     assert major(diff(c, d)) == [("word", "changed", "Kreisrat", "Bürgermeister")]
 
 
+def test_a_name_put_for_a_pronoun_or_a_pronoun_for_a_name_is_a_name_change() -> None:
+    # "sagte Kemmler" -> "sagte sie" loses the speaker: it was a word changed.
+    for text, old, new, name, pronoun in ((GERMAN, "sagte Kemmler", "sagte sie", "Kemmler", "sie"),
+                                          (GERMAN, "so Brandner", "so er", "Brandner", "er"),
+                                          (ENGLISH, "Holloway said at", "she said at", "Holloway", "she")):
+        assert major(diff(text, edit(text, old, new))) == [("name", "changed", name, pronoun)], new
+        assert major(diff(edit(text, old, new), text)) == [("name", "changed", pronoun, name)], new
+    # A noun put for a pronoun is no name, nor is one pronoun put for another.
+    for text, old, new in ((GERMAN, "Die Planung wurde", "Sie wurde"), (ENGLISH, "The county is", "It is"),
+                           (ENGLISH, "A spokesperson", "She")):
+        assert [c for c, *_ in major(diff(text, edit(text, old, new)))] == ["word"], new
+    she = edit(ENGLISH, "Holloway said at", "she said at")
+    assert [c for c, *_ in major(diff(she, edit(she, "she said", "he said")))] == ["word"]
+
+
 def test_the_same_figure_with_its_language_s_separators_is_minor_and_a_changed_one_is_not() -> None:
     # German groups thousands with "." and English with ",": the same text with or without them is the same
     # number; "4.800" in English is four point eight, not 4800.
