@@ -8,6 +8,7 @@ simplemma's lemmas and shared stems; dates from German and English patterns.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -304,14 +305,29 @@ def _same_time(x: str, y: str) -> bool:
 # -- inflection ---------------------------------------------------------------
 
 
+# What German and English add to a stem: the letters after the longest shared stem of two forms ("einen" ->
+# "einem": "n", "m"; "Arbeiten" -> "Arbeitern": "en", "ern").
+_ENDINGS = frozenset({
+    "", "e", "n", "m", "r", "s", "t", "d", "en", "em", "er", "es", "et", "st", "te", "in", "ern", "ens", "est", "ten",
+    "ter", "tes", "ed", "ing", "ly",
+})
+
+
 def is_inflection(a: str, b: str, lang: str) -> bool:
-    """Return whether two different words are forms of the same word."""
+    """Return whether two different words are forms of the same word.
+
+    Forms share a stem of at least 4 letters and 60 % of the longer word, and
+    end in what German or English adds to a stem ("Darmstadt" -> "Darmstadts",
+    "gewonnenen" -> "gewonnen"), not in other letters ("Schmidt" -> "Schmitt");
+    or the lemmatizer gives them one lemma ("Häuser", "Haus").
+    """
     fa, fb = a.casefold(), b.casefold()
     if fa == fb or not (a.isalpha() and b.isalpha()):
         return False
-    stem = _common_prefix(fa, fb)
-    if stem >= 4 and max(len(fa), len(fb)) - stem <= 3 and stem >= 0.6 * max(len(fa), len(fb)):
-        return True
+    longest = max(len(fa), len(fb))
+    for stem in range(_common_prefix(fa, fb), max(4, math.ceil(0.6 * longest)) - 1, -1):
+        if fa[stem:] in _ENDINGS and fb[stem:] in _ENDINGS:
+            return True
     if fa[0] != fb[0]:  # irregular forms still share their first letter (Haus/Häuser, run/ran)
         return False
     from dedup.lemmas import lemma  # simplemma: loaded on the first word that needs it
