@@ -415,8 +415,11 @@ def _report_stream(output: str | None) -> Iterator[TextIO]:
         raise ReportError(f"cannot write {output}: {err.strerror}") from err
     try:
         if not stat.S_ISREG(mode):
-            with open(output, "w", encoding="utf-8") as out:
-                yield out
+            try:
+                with open(output, "w", encoding="utf-8") as out:
+                    yield out
+            except BrokenPipeError:  # a pipe's reader stopped reading: as for stdout, the run ends as it would have
+                pass
             return
         target = os.path.realpath(output)
         folder = os.path.dirname(target)

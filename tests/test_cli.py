@@ -260,9 +260,13 @@ def test_a_report_that_cannot_be_written_is_an_error_not_a_bug(in_root: None, tm
 
 @pytest.mark.parametrize("fmt", ["text", "jsonl"])
 def test_a_reader_that_stops_reading_does_not_change_the_exit_status(tmp_path: Path, fmt: str) -> None:
-    """`dedup scan … --fail-on-duplicates | head` exited 1 (rich's and click's broken pipe) or 0 (ours), by format."""
+    """`dedup scan … --fail-on-duplicates | head` exited 1 (rich's and click's broken pipe) or 0 (ours), by format.
+
+    So did `-o /dev/stdout`, a pipe named (2: "cannot write /dev/stdout: Broken pipe").
+    """
     corpus(tmp_path, 600, 300, words=200)  # more report than a pipe holds: it breaks while the report is written
-    for flags, status in (([], 0), (["--fail-on-duplicates"], 1)):
+    for flags, status in (([], 0), (["--fail-on-duplicates"], 1), (["-o", "/dev/stdout"], 0),
+                          (["-o", "/dev/stdout", "--fail-on-duplicates"], 1)):
         command = [sys.executable, "-m", "dedup", "scan", str(tmp_path), "--format", fmt, "--color", "never", *flags]
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert process.stdout is not None and process.stdout.read(100)
