@@ -188,11 +188,24 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
             or all(any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b))  # "elf" -> "zwölf"
             or (both and all(map(classify.is_unit, both)))):  # "Prozent" -> "%"
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
-    if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang):
-        return Category.INFLECTION, ""
+    if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang) and (
+            _genitive(words_a[0], words_b[0]) or not _surname(sa, h.a0)):
+        return Category.INFLECTION, ""  # a surname takes no other ending: "Thomas Lang" -> "Thomas Lange"
     if _is_name(h, sa, sb, lang):
         return Category.NAME, ""
     return Category.WORD, ""
+
+
+def _surname(s: Side, i: int) -> bool:
+    """Whether word `i` stands after a first name or a title ("Thomas Lang", "Dr. Lang")."""
+    before = [s.words[j] for j in range(max(0, i - 2), i) if s.words[j] != "."]
+    return bool(before) and (before[-1].lower() in lexicon.FIRST_NAMES or before[-1].lower() in lexicon.TITLES)
+
+
+def _genitive(a: str, b: str) -> bool:
+    """Whether one word is the other with a genitive's "s" or "'s" ("Darmstadts", "Holloway's")."""
+    short, long = sorted((a, b), key=len)
+    return long[len(short):] in ("s", "'s", "’s") and long.startswith(short)
 
 
 def _misread(h: Hunk, sa: Side, sb: Side, scanned: bool = False) -> bool:

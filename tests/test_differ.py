@@ -181,9 +181,12 @@ def test_a_name_put_for_a_pronoun_or_a_pronoun_for_a_name_is_a_name_change() -> 
 
 def test_a_word_changed_in_its_last_letters_is_an_inflection_only_where_they_are_an_ending() -> None:
     # "Schmidt" -> "Schmitt" and "Hallberg" -> "Hallbach" were inflections: a shared start of 60 % was enough.
-    a = edit(GERMAN, "Viele Familien", "Auch Stadtrat Jonas Schmidt sprach, die Anstalt steht. Viele Familien")
+    # A name takes no ending but the genitive's: "Lang" -> "Lange" after a first name is another name.
+    a = edit(GERMAN, "Viele Familien", "Auch Stadtrat Jonas Schmidt und Bauleiter Thomas Lang sprachen, die Anstalt "
+             "steht. Viele Familien")
     for old, new, category in (("Schmidt", "Schmitt", "name"), ("in Hallberg.", "in Hallbach.", "name"),
-                               ("Anstalt", "Anstand", "word"), ("Schmidt sprach", "Schmidts sprach", "inflection"),
+                               ("Thomas Lang", "Thomas Lange", "name"), ("Anstalt", "Anstand", "word"),
+                               ("Schmidt und", "Schmidts und", "inflection"),
                                ("Fahrradclub", "Fahrradclubs", "inflection"),
                                ("Bauarbeiten", "Bauarbeitern", "inflection")):
         assert [(c, k) for c, k, *_ in major(diff(a, a.replace(old, new)))] == [(category, "changed")], new
