@@ -200,6 +200,11 @@ _UNIT_WORDS = {
 }  # fmt: skip (no "bn": a German Billion is a thousand times an English billion)
 _UNITS = set(_UNIT_WORDS).union(*_UNIT_WORDS.values())
 UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
+# Words that multiply the figure before them; no "billion" in German, where a Billion is an English trillion.
+_SCALES = {
+    "de": {"tausend": 3, "tsd": 3, "million": 6, "millionen": 6, "mio": 6, "milliarde": 9, "milliarden": 9, "mrd": 9},
+    "en": {"thousand": 3, "million": 6, "millions": 6, "mio": 6, "billion": 9, "billions": 9, "bn": 9},
+}
 
 
 def _same_unit(a: str, b: str) -> bool:
@@ -237,8 +242,9 @@ def is_figure(word: str, lang: str) -> bool:
 
 
 def is_unit(word: str) -> bool:
-    """Return whether `word` is a sign or word of a unit ("%", "Prozent", "€", "Mio.")."""
-    return word.casefold().rstrip(".") in _UNITS
+    """Return whether `word` is a sign or word of a unit or scale ("%", "Prozent", "€", "Mio.", "billion")."""
+    folded = word.casefold().rstrip(".")
+    return folded in _UNITS or any(folded in scales for scales in _SCALES.values())
 
 
 def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
@@ -248,7 +254,7 @@ def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
     "Millionen", "6 pm" and "18:00": each word is the same as the other's, or
     stands for it, times of day read first (`_times`).
     """
-    a, b = _times(a, lang), _times(b, lang)
+    a, b = _scaled(_times(a, lang), lang), _scaled(_times(b, lang), lang)
     if len(a) != len(b):
         return False
     for x, y in zip(a, b, strict=True):
@@ -258,6 +264,23 @@ def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
         if value is None or value != number_value(y, lang):
             return False
     return True
+
+
+def _scaled(words: Sequence[str], lang: str) -> list[str]:
+    """Return the words with each figure and the scale word after it as one figure: "4,2 Millionen" is "4200000"."""
+    out, i = [], 0
+    while i < len(words):
+        value = number_value(words[i], lang) if i + 1 < len(words) else None
+        power = _SCALES[lang].get(words[i + 1].casefold().rstrip(".")) if value is not None else None
+        if value is None or power is None:
+            out.append(words[i])
+            i += 1
+            continue
+        whole, _, fraction = value.partition(".")
+        digits = (whole + fraction.ljust(power, "0")[:power] if len(fraction) <= power else None)
+        out.extend([str(int(digits))] if digits is not None else words[i : i + 2])  # (no fraction of a unit)
+        i += 2
+    return out
 
 
 # A time of day: an hour, with its minutes after ":" (or "." in German, or before "am"/"pm": "6.30 pm").

@@ -341,6 +341,16 @@ def test_a_unit_or_number_word_written_another_way_is_the_same_number_and_a_unit
         (Category.WORD, "major")]  # a number word against another word is no number
 
 
+def test_an_amount_written_out_with_its_scale_word_is_the_same_number() -> None:
+    # "6,4 Millionen" -> "6.400.000" was a major number change; "million" -> "billion" a word.
+    for text, old, new in ((GERMAN, "6,4 Millionen", "6.400.000"), (GERMAN, "6,4 Millionen", "6400000"),
+                           (ENGLISH, "4.8 million", "4,800,000"), (ENGLISH, "4.8 million", "4,800 thousand")):
+        assert [(d.category, d.severity) for d in diff(text, edit(text, old, new))] == [("number", "minor")], new
+    for text, old, new in ((GERMAN, "6,4 Millionen", "6.500.000"), (GERMAN, "6,4 Millionen", "6,4 Milliarden"),
+                           (ENGLISH, "4.8 million", "4,800,001"), (ENGLISH, "4.8 million", "4.8 billion")):
+        assert [(d.category, d.severity) for d in diff(text, edit(text, old, new))] == [("number", "major")], new
+
+
 def test_a_time_of_day_written_another_way_is_the_same_and_a_time_changed_is_not() -> None:
     # "18 Uhr" -> "18:00 Uhr" and "6 pm" -> "18:00" were major number changes, "pm" -> "p.m." a major word.
     de = edit(GERMAN, "Viele Familien", "Die Sitzung beginnt um 18 Uhr und endet um 20.30 Uhr, viele Familien")
