@@ -277,8 +277,10 @@ def _scaled(words: Sequence[str], lang: str) -> list[str]:
             i += 1
             continue
         whole, _, fraction = value.partition(".")
-        digits = (whole + fraction.ljust(power, "0")[:power] if len(fraction) <= power else None)
-        out.extend([str(int(digits))] if digits is not None else words[i : i + 2])  # (no fraction of a unit)
+        if len(fraction) > power:  # finer than a unit ("0,0000001 Mio."): as written
+            out.extend(words[i : i + 2])
+        else:
+            out.append(str(int(whole + fraction.ljust(power, "0"))))
         i += 2
     return out
 
