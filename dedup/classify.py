@@ -198,13 +198,13 @@ _UNIT_WORDS = {
     "£": {"pound", "pounds", "gbp"}, "gbp": {"pound", "pounds"},
     "mio": {"million", "millionen"}, "mrd": {"milliarde", "milliarden"}, "tsd": {"tausend"},
 }  # fmt: skip (no "bn": a German Billion is a thousand times an English billion)
-_UNITS = set(_UNIT_WORDS).union(*_UNIT_WORDS.values())
-UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
 # Words that multiply the figure before them; no "billion" in German, where a Billion is an English trillion.
 _SCALES = {
     "de": {"tausend": 3, "tsd": 3, "million": 6, "millionen": 6, "mio": 6, "milliarde": 9, "milliarden": 9, "mrd": 9},
     "en": {"thousand": 3, "million": 6, "millions": 6, "mio": 6, "billion": 9, "billions": 9, "bn": 9},
 }
+_UNITS = set(_UNIT_WORDS).union(*_UNIT_WORDS.values(), *_SCALES.values())
+UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
 
 
 def _same_unit(a: str, b: str) -> bool:
@@ -243,8 +243,7 @@ def is_figure(word: str, lang: str) -> bool:
 
 def is_unit(word: str) -> bool:
     """Return whether `word` is a sign or word of a unit or scale ("%", "Prozent", "€", "Mio.", "billion")."""
-    folded = word.casefold().rstrip(".")
-    return folded in _UNITS or any(folded in scales for scales in _SCALES.values())
+    return word.casefold().rstrip(".") in _UNITS
 
 
 def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:

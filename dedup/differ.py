@@ -356,7 +356,11 @@ def _is_name(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
 
 
 def _lone_pronoun(words: list[tuple[Side, int]]) -> bool:
-    return len(words) == 1 and words[0][0].words[words[0][1]].lower() in lexicon.PERSONAL_PRONOUNS
+    """Whether the words of one side (each as its side and index) are one personal pronoun."""
+    if len(words) != 1:
+        return False
+    s, i = words[0]
+    return s.words[i].lower() in lexicon.PERSONAL_PRONOUNS
 
 
 def _at(s: Side, j: int) -> str | None:
