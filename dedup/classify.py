@@ -426,6 +426,50 @@ def misread(a: Sequence[str], b: Sequence[str], scanned: bool = False) -> bool:
             and max(i1 - i0, j1 - j0) <= 2 and (x[i0:i1] + y[j0:j1]).isalpha())
 
 
+def garbled(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
+    """Return whether words `b` could be OCR's garbage of words `a` (or the other way round): the words of one side
+    are all words of `lang`, and the other's, read as letters close to them, partly no words at all ("vielmehr" ->
+    "viehnchr", "bestimmte" -> "bestinmite").
+
+    An edit puts words for words; OCR's garbage is no word. Where both sides are words ("einen" -> "einem") or
+    neither (names, compounds the dictionary lacks), this says nothing. Nor does it where the other word takes
+    another ending ("Information" -> "Iuformationen"), or for figures.
+    """
+    if not a or not b or len(a) > 3 or len(b) > 3 or any(map(has_digit, (*a, *b))):
+        return False
+    from dedup.lemmas import is_word  # simplemma's dictionary: loaded on the first hunk that needs it
+
+    words_a, words_b = all(is_word(w, lang) for w in a), all(is_word(w, lang) for w in b)
+    if words_a == words_b:
+        return False
+    clean, read = (a, b) if words_a else (b, a)
+    if len(clean) != len(read):  # split or joined differently
+        return _close("".join(clean), "".join(read))
+    return all(v == w or (not is_word(w, lang) and _close(v, w)) for v, w in zip(clean, read, strict=True))
+
+
+_GARBLED = 0.4  # of the longer word's letters (folded), at most, may differ in OCR's garbage
+
+
+def _close(word: str, read: str) -> bool:
+    """Whether `read` is letter for letter close to `word` (letters drawn alike counted as one), and is not `word`
+    with another ending: where letters were lost or gained, the last stays ("Information" -> "Iuformationen" is an
+    inflection, however misread)."""
+    x, y = word.lower(), read.lower()
+    if min(len(x), len(y)) < 3:
+        return False
+    from rapidfuzz.distance import Levenshtein
+
+    def apart(u: str, v: str) -> int:
+        return Levenshtein.distance(u.translate(glyphs.FOLD), v.translate(glyphs.FOLD))
+
+    if apart(x, y) > max(2, round(_GARBLED * max(len(x), len(y)))):
+        return False
+    short, long = sorted((x, y), key=len)
+    return len(x) == len(y) or (x[-1] == y[-1] and not any(
+        long[-cut:] in _ENDINGS and apart(long[:-cut], short) <= 1 for cut in (1, 2, 3)))
+
+
 def _alike(x: str, y: str) -> bool:
     """Letters drawn alike, one for one ("in" -> "tu") or with pairs read as one ("rn" -> "m"), or thin ones."""
     return (glyphs.folded(x) == glyphs.folded(y) or x.translate(glyphs.FOLD) == y.translate(glyphs.FOLD)

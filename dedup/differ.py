@@ -47,9 +47,10 @@ class Category(StrEnum):
 MINOR = frozenset({Category.PUNCTUATION, Category.CASE})
 MISREAD = "likely misread by OCR"
 # Misreadings in one comparison that make it look scanned: then each is minor, and so is what OCR is likelier
-# to misread in a scan (`classify.misread`, scanned). One alone stays major: in a copy that was not scanned,
-# "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. (The differ's accuracy corpus, not scanned, has at most
-# one in a pair; its copy read by OCR, up to 12.)
+# to misread in a scan (`classify.misread`, scanned). Garbage that is no word counts too (`classify.garbled`).
+# One alone stays major: in a copy that was not scanned, "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit,
+# and "Gmppe" -> "Gruppe" a typing error fixed. (The differ's accuracy corpus, not scanned, has at most one in a
+# pair; its copy read by OCR, up to 12.)
 MISREADS = 2
 _WHOLE = frozenset({Category.SENTENCE, Category.HEADER, Category.FOOTER, Category.PUNCTUATION, Category.CASE})
 
@@ -142,9 +143,9 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     found = [part for h in found for part in _apart_from_date(h, sa, sb)]
     classified = [(h, *_category(h, sa, sb, a, b, lang)) for h in found]
     words = [i for i, (h, category, note) in enumerate(classified) if not note and category not in _WHOLE]
-    if sum(_misread(classified[i][0], sa, sb) for i in words) >= MISREADS:  # a scanned copy: its misreadings
+    if sum(_misread(*classified[i][:2], sa, sb, lang) for i in words) >= MISREADS:  # a scanned copy: its misreadings
         for i in words:  # are noise beside what changed
-            if _misread(classified[i][0], sa, sb, scanned=True):
+            if _misread(*classified[i][:2], sa, sb, lang, scanned=True):
                 classified[i] = (*classified[i][:2], MISREAD)
     out = [_discrepancy(h, category, note, sa, sb, a, b) for h, category, note in classified]
     for move in moves:
@@ -208,10 +209,13 @@ def _genitive(a: str, b: str) -> bool:
     return long[len(short):] in ("s", "'s", "’s") and long.startswith(short)
 
 
-def _misread(h: Hunk, sa: Side, sb: Side, scanned: bool = False) -> bool:
-    """Whether the hunk's words could be OCR's misreading of the other side's (`classify.misread`)."""
-    return classify.misread([sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)],
-                            [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)], scanned)
+def _misread(h: Hunk, category: Category, sa: Side, sb: Side, lang: str, scanned: bool = False) -> bool:
+    """Whether the hunk's words could be OCR's misreading of the other side's: letters drawn alike
+    (`classify.misread`) or, but in a name, garbage that is no word (`classify.garbled`; "Brandner" -> "Brenner"
+    stays a name changed)."""
+    a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)]
+    b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)]
+    return classify.misread(a, b, scanned) or (category is not Category.NAME and classify.garbled(a, b, lang))
 
 
 def _pointless(words: list[str]) -> list[str]:

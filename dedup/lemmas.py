@@ -35,14 +35,29 @@ def lemma(word: str, lang: str) -> str:
     return str(_lemmatizer().lemmatize(word, lang=lang)).casefold()
 
 
+@lru_cache(maxsize=65536)
+def is_word(word: str, lang: str) -> bool:
+    """Return whether `word` is a form in the dictionary of `lang`, as written, lowercase or capitalised; a word
+    with hyphens, whether each of its parts is ("Debian-Installationsskripte")."""
+    forms = _tries().get_dictionary(lang)
+    return all(part in forms or part.lower() in forms or part.capitalize() in forms
+               for part in word.split("-") if part)
+
+
 @cache
 def _lemmatizer() -> simplemma.Lemmatizer:
-    import platformdirs
     import simplemma
     from simplemma.strategies import DefaultStrategy
 
-    folder = Path(platformdirs.user_cache_dir("dedup")) / f"lemmas-simplemma-{simplemma.__version__}"
-    return simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=Tries(folder)))
+    return simplemma.Lemmatizer(lemmatization_strategy=DefaultStrategy(dictionary_factory=_tries()))
+
+
+@cache
+def _tries() -> Tries:
+    import platformdirs
+    import simplemma
+
+    return Tries(Path(platformdirs.user_cache_dir("dedup")) / f"lemmas-simplemma-{simplemma.__version__}")
 
 
 class Tries:
