@@ -64,7 +64,8 @@ _DATE_PATTERNS = (
 
 
 _DIGITS = re.compile(r"\d+")
-_WEEKDAY_GAP = re.compile(r",?[ \t]*(?:\n[ \t]*)?(?:den[ \t]+|the[ \t]+)?")  # "Montag, den 3. Juni", "Monday the 3rd"
+# "Montag, den 3. Juni", "am Montag, dem 3. Juni", "Monday the 3rd"
+_WEEKDAY_GAP = re.compile(r",?[ \t]*(?:\n[ \t]*)?(?:de[nm][ \t]+|the[ \t]+)?")
 _WEEKDAY_NUMBERS = {
     "montag": 0, "dienstag": 1, "mittwoch": 2, "donnerstag": 3, "freitag": 4, "samstag": 5, "sonnabend": 5,
     "sonntag": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -196,7 +197,12 @@ _UNIT_WORDS = {
     "€": {"euro", "euros", "eur"}, "eur": {"euro", "euros"},
     "$": {"dollar", "dollars", "usd"}, "usd": {"dollar", "dollars"},
     "£": {"pound", "pounds", "gbp"}, "gbp": {"pound", "pounds"},
+    "chf": {"franken", "franc", "francs"}, "¥": {"yen", "jpy"}, "jpy": {"yen"}, "ct": {"cent", "cents"},
     "mio": {"million", "millionen"}, "mrd": {"milliarde", "milliarden"}, "tsd": {"tausend"},
+    "km": {"kilometer", "kilometern", "kilometers", "kilometre", "kilometres"},
+    "kg": {"kilogramm", "kilogram", "kilograms", "kilo", "kilos"}, "ha": {"hektar", "hectare", "hectares"},
+    "mi": {"meile", "meilen", "mile", "miles"}, "m²": {"qm", "quadratmeter", "quadratmetern"},
+    "kwh": {"kilowattstunde", "kilowattstunden"},
 }  # fmt: skip (no "bn": a German Billion is a thousand times an English billion)
 # Words that multiply the figure before them; no "billion" in German, where a Billion is an English trillion.
 _SCALES = {
@@ -208,8 +214,9 @@ UNIT_SIGNS = frozenset(sign for sign in _UNIT_WORDS if not sign.isalpha())
 
 
 def _same_unit(a: str, b: str) -> bool:
+    """Whether two words are one unit: its sign and a word for it, or two of its words ("Kilometer", "Kilometern")."""
     x, y = a.casefold().rstrip("."), b.casefold().rstrip(".")
-    return x == y or y in _UNIT_WORDS.get(x, ()) or x in _UNIT_WORDS.get(y, ())
+    return x == y or any({x, y} <= {sign, *words} for sign, words in _UNIT_WORDS.items())
 
 
 _THOUSANDS = {"de": ".", "en": ","}
@@ -241,9 +248,10 @@ def is_figure(word: str, lang: str) -> bool:
     return has_digit(word) or word.casefold() in _NUMBER_WORDS[lang]
 
 
-def is_unit(word: str) -> bool:
-    """Return whether `word` is a sign or word of a unit or scale ("%", "Prozent", "€", "Mio.", "billion")."""
-    return word.casefold().rstrip(".") in _UNITS
+def is_unit(word: str, lang: str) -> bool:
+    """Return whether `word` is a sign or word of a unit or scale ("%", "Prozent", "€", "Mio.", "billion"), or in
+    English the half of the day a time is in ("pm", "a.m.")."""
+    return word.casefold().rstrip(".") in _UNITS or (lang == "en" and word.casefold().replace(".", "") in _HALF_DAY)
 
 
 def same_figures(a: Sequence[str], b: Sequence[str], lang: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -157,10 +158,10 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
 
 def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) -> tuple[Category, str]:
     """Return the category of a hunk and a note, checking the most specific categories first."""
-    words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i) or sa.words[i] in classify.UNIT_SIGNS]
-    words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i) or sb.words[i] in classify.UNIT_SIGNS]
-    plain_a, plain_b = _pointless(words_a), _pointless(words_b)
-    if plain_a == plain_b:  # the same words, or with points inside them: "pm" -> "p.m.", "USA" -> "U.S.A."
+    words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i) or sa.words[i] in _SIGNS]
+    words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i) or sb.words[i] in _SIGNS]
+    plain_a, plain_b = _plain(words_a, lang), _plain(words_b, lang)
+    if plain_a == plain_b:  # the same words written otherwise: "pm" -> "p.m.", "USA" -> "U.S.A.", "&" -> "and"
         return Category.PUNCTUATION, ""
     if [w.casefold() for w in plain_a] == [w.casefold() for w in plain_b]:
         if [w.lower() for w in words_a] != [w.lower() for w in words_b] and _is_name(h, sa, sb, lang):
@@ -187,7 +188,7 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     both = words_a + words_b
     if (any(map(classify.has_digit, both))
             or all(any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b))  # "elf" -> "zwölf"
-            or (both and all(map(classify.is_unit, both)))):  # "Prozent" -> "%"
+            or (both and all(classify.is_unit(w, lang) for w in both))):  # "Prozent" -> "%", "pm" -> "am"
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang) and (
             _genitive(words_a[0], words_b[0]) or not _surname(sa, h.a0)):
@@ -218,8 +219,14 @@ def _misread(h: Hunk, category: Category, sa: Side, sb: Side, lang: str, scanned
     return classify.misread(a, b, scanned) or (category is not Category.NAME and classify.garbled(a, b, lang))
 
 
-def _pointless(words: list[str]) -> list[str]:
-    """Return the words without the points inside them, figures kept whole ("1.500" is not "1500")."""
+_SIGNS = classify.UNIT_SIGNS | {"&"}  # signs that stand for words
+_AND = {"de": "und", "en": "and"}
+
+
+def _plain(words: list[str], lang: str) -> list[str]:
+    """Return the words as they read: "&" as "and", figures set low or high as any ("CO₂" is "CO2", "m²" "m2"), and
+    without the points inside them, figures kept whole ("1.500" is not "1500")."""
+    words = [_AND[lang] if w == "&" else unicodedata.normalize("NFKC", w) for w in words]
     return [w if classify.has_digit(w) else w.replace(".", "") for w in words]
 
 

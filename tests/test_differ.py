@@ -351,6 +351,20 @@ def test_an_amount_written_out_with_its_scale_word_is_the_same_number() -> None:
         assert [(d.category, d.severity) for d in diff(text, edit(text, old, new))] == [("number", "major")], new
 
 
+def test_a_unit_or_a_word_written_with_a_sign_is_the_same_and_another_unit_is_a_number_changed() -> None:
+    # "18 Kilometer" -> "18 km", "und" -> "&", "CO2" -> "CO₂" and "dem" before a date were major; "Euro" ->
+    # "Franken" and "Kilometer" -> "Meilen" were names and words.
+    de = edit(GERMAN, "Viele Familien", "Der CO2-Ausstoß sinkt um 12 Tonnen auf 300 m2 Fläche. Viele Familien")
+    for old, new in (("18 Kilometer", "18 km"), ("Kilometer neue", "Kilometern neue"), ("und Kreis", "& Kreis"),
+                     ("CO2", "CO₂"), ("m2", "m²"), ("am 14. April", "am Montag, dem 14. April")):
+        assert [d.severity for d in diff(de, edit(de, old, new))] == ["minor"], new
+    for old, new, category in (("Kilometer neue", "Meilen neue", "number"), ("Euro", "Franken", "number"),
+                               ("am 14. April", "am Sonntag, dem 14. April", "date")):
+        assert [(d.category, d.severity) for d in diff(de, edit(de, old, new))] == [(category, "major")], new
+    for old, new in (("11 miles", "11 mi"), ("county and the", "county & the")):
+        assert [d.severity for d in diff(ENGLISH, edit(ENGLISH, old, new))] == ["minor"], new
+
+
 def test_a_time_of_day_written_another_way_is_the_same_and_a_time_changed_is_not() -> None:
     # "18 Uhr" -> "18:00 Uhr" and "6 pm" -> "18:00" were major number changes, "pm" -> "p.m." a major word.
     de = edit(GERMAN, "Viele Familien", "Die Sitzung beginnt um 18 Uhr und endet um 20.30 Uhr, viele Familien")
@@ -362,6 +376,8 @@ def test_a_time_of_day_written_another_way_is_the_same_and_a_time_changed_is_not
     en = edit(ENGLISH, "Many families", "The meeting starts at 6 pm and ends at 8.30 pm, and many families")
     for old, new in (("6 pm", "6 p.m."), ("6 pm", "6 PM")):
         assert [d.severity for d in diff(en, edit(en, old, new))] == ["minor"], new
+    for old, new in (("6 pm", "6 am"), ("6 pm", "6 a.m.")):  # was a word changed
+        assert [(d.category, d.severity) for d in diff(en, edit(en, old, new))] == [(Category.NUMBER, "major")], new
     for old, new in (("6 pm", "18:00"), ("6 pm", "6:00 pm"), ("8.30 pm", "8:30 p.m."), ("8.30 pm", "20:30")):
         assert [(d.category, d.severity, d.note) for d in diff(en, edit(en, old, new))] == [
             (Category.NUMBER, "minor", "same number in another form")], new
