@@ -360,11 +360,11 @@ def is_inflection(a: str, b: str, lang: str) -> bool:
     for stem in range(_common_prefix(fa, fb), max(4, math.ceil(0.6 * longest)) - 1, -1):
         if fa[stem:] in _ENDINGS and fb[stem:] in _ENDINGS:
             return True
-    if fa[0] != fb[0]:  # irregular forms still share their first letter (Haus/Häuser, run/ran)
+    if min(len(fa), len(fb)) < 2:  # a letter alone is no form of a word
         return False
     from dedup.lemmas import lemma  # simplemma: loaded on the first word that needs it
 
-    la, lb = lemma(a, lang), lemma(b, lang)
+    la, lb = lemma(a, lang), lemma(b, lang)  # irregular forms too: "is" -> "was", "ist" -> "war"
     return la in (lb, fb) or lb == fa
 
 
@@ -440,20 +440,30 @@ def garbled(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
     "viehnchr", "bestimmte" -> "bestinmite").
 
     An edit puts words for words; OCR's garbage is no word. Where both sides are words ("einen" -> "einem") or
-    neither (names, compounds the dictionary lacks), this says nothing. Nor does it where the other word takes
-    another ending ("Information" -> "Iuformationen"), or for figures.
+    neither (names, compounds the dictionary lacks), this says nothing. Nor does it for a word made of words
+    ("geimpft" -> "ungeimpft", "Wasserstoffbusse" -> "Wasserstoffzüge"), another ending ("Information" ->
+    "Iuformationen"), or figures.
     """
     if not a or not b or len(a) > 3 or len(b) > 3 or any(map(has_digit, (*a, *b))):
         return False
     from dedup.lemmas import is_word  # simplemma's dictionary: loaded on the first hunk that needs it
 
-    words_a, words_b = all(is_word(w, lang) for w in a), all(is_word(w, lang) for w in b)
-    if words_a == words_b:
+    known_a, known_b = [is_word(w, lang) for w in a], [is_word(w, lang) for w in b]
+    if all(known_a) == all(known_b):
         return False
-    clean, read = (a, b) if words_a else (b, a)
+    (clean, _), (read, known) = sorted(((a, known_a), (b, known_b)), key=lambda side: not all(side[1]))
+    if any(_made_of_words(w, lang) for w, k in zip(read, known, strict=True) if not k):
+        return False
     if len(clean) != len(read):  # split or joined differently
         return _close("".join(clean), "".join(read))
-    return all(v == w or (not is_word(w, lang) and _close(v, w)) for v, w in zip(clean, read, strict=True))
+    return all(v == w or (not k and _close(v, w)) for v, w, k in zip(clean, read, known, strict=True))
+
+
+def _made_of_words(word: str, lang: str) -> bool:
+    """Whether `word` is a word of at least 2 letters and one of at least 4 after it, joined ("un" + "geimpft")."""
+    from dedup.lemmas import is_word
+
+    return any(is_word(word[:i], lang) and is_word(word[i:], lang) for i in range(2, len(word) - 3))
 
 
 _GARBLED = 0.4  # of the longer word's letters (folded), at most, may differ in OCR's garbage

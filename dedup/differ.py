@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,10 +47,10 @@ class Category(StrEnum):
 MINOR = frozenset({Category.PUNCTUATION, Category.CASE})
 MISREAD = "likely misread by OCR"
 # Misreadings in one comparison that make it look scanned: then each is minor, and so is what OCR is likelier
-# to misread in a scan (`classify.misread`, scanned). Garbage that is no word counts too (`classify.garbled`).
-# One alone stays major: in a copy that was not scanned, "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit,
-# and "Gmppe" -> "Gruppe" a typing error fixed. (The differ's accuracy corpus, not scanned, has at most one in a
-# pair; its copy read by OCR, up to 12.)
+# to misread in a scan (`classify.misread`, scanned), and its garbage that is no word (`classify.garbled`). One
+# alone stays major: in a copy that was not scanned, "Mutter" -> "Mütter" or "Hund" -> "Bund" is an edit. Garbage
+# counts, but one more is needed with it: two typing errors fixed ("Versammlugn" -> "Versammlung") are no scan.
+# (The differ's accuracy corpus, not scanned, has at most one misreading in a pair; its copy read by OCR, up to 12.)
 MISREADS = 2
 _WHOLE = frozenset({Category.SENTENCE, Category.HEADER, Category.FOOTER, Category.PUNCTUATION, Category.CASE})
 
@@ -144,10 +143,13 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     found = [part for h in found for part in _apart_from_date(h, sa, sb)]
     classified = [(h, *_category(h, sa, sb, a, b, lang)) for h in found]
     words = [i for i, (h, category, note) in enumerate(classified) if not note and category not in _WHOLE]
-    if sum(_misread(*classified[i][:2], sa, sb, lang) for i in words) >= MISREADS:  # a scanned copy: its misreadings
-        for i in words:  # are noise beside what changed
-            if _misread(*classified[i][:2], sa, sb, lang, scanned=True):
-                classified[i] = (*classified[i][:2], MISREAD)
+    alike = sum(_misread(classified[i][0], sa, sb) for i in words)
+    garbage = sum(_garbled(classified[i][0], sa, sb, lang) and not _misread(classified[i][0], sa, sb) for i in words)
+    if alike >= MISREADS or alike + garbage > MISREADS:  # a scanned copy: its misreadings
+        for i in words:  # are noise beside what changed, and so is its garbage but in a name
+            h, category, _ = classified[i]
+            if _misread(h, sa, sb, scanned=True) or (category is not Category.NAME and _garbled(h, sa, sb, lang)):
+                classified[i] = (h, category, MISREAD)
     out = [_discrepancy(h, category, note, sa, sb, a, b) for h, category, note in classified]
     for move in moves:
         h = Hunk(move.removed.a0, move.removed.a1, move.added.b0, move.added.b1)
@@ -188,7 +190,8 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     both = words_a + words_b
     if (any(map(classify.has_digit, both))
             or all(any(classify.is_figure(w, lang) for w in words) for words in (words_a, words_b))  # "elf" -> "zwölf"
-            or (both and all(classify.is_unit(w, lang) for w in both))):  # "Prozent" -> "%", "pm" -> "am"
+            or (both and all(classify.is_unit(w, lang) for w in both)  # "Prozent" -> "%", "pm" -> "am", "12 %" -> "12"
+                and ((words_a and words_b) or _after_figure(sa, h.a0, lang) or _after_figure(sb, h.b0, lang)))):
         return Category.NUMBER, SAME_NUMBER if classify.same_figures(words_a, words_b, lang) else ""
     if len(words_a) == len(words_b) == 1 and classify.is_inflection(words_a[0], words_b[0], lang) and (
             _genitive(words_a[0], words_b[0]) or not _surname(sa, h.a0)):
@@ -196,6 +199,14 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     if _is_name(h, sa, sb, lang):
         return Category.NAME, ""
     return Category.WORD, ""
+
+
+def _after_figure(s: Side, i: int, lang: str) -> bool:
+    """Whether token `i` comes after a figure, and maybe units of it ("6,4 Millionen Euro"): a unit or "pm" dropped
+    there is a number changed; "Franken" alone is a region, "am" a verb."""
+    while i > 0 and classify.is_unit(s.words[i - 1], lang):
+        i -= 1
+    return i > 0 and classify.has_digit(s.words[i - 1])
 
 
 def _surname(s: Side, i: int) -> bool:
@@ -210,23 +221,31 @@ def _genitive(a: str, b: str) -> bool:
     return long[len(short):] in ("s", "'s", "’s") and long.startswith(short)
 
 
-def _misread(h: Hunk, category: Category, sa: Side, sb: Side, lang: str, scanned: bool = False) -> bool:
-    """Whether the hunk's words could be OCR's misreading of the other side's: letters drawn alike
-    (`classify.misread`) or, but in a name, garbage that is no word (`classify.garbled`; "Brandner" -> "Brenner"
-    stays a name changed)."""
-    a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)]
-    b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)]
-    return classify.misread(a, b, scanned) or (category is not Category.NAME and classify.garbled(a, b, lang))
+def _misread(h: Hunk, sa: Side, sb: Side, scanned: bool = False) -> bool:
+    """Whether the hunk's words could be OCR's misreading of the other side's (`classify.misread`)."""
+    return classify.misread(*_words(h, sa, sb), scanned)
+
+
+def _garbled(h: Hunk, sa: Side, sb: Side, lang: str) -> bool:
+    """Whether the hunk's words could be OCR's garbage of the other side's (`classify.garbled`)."""
+    return classify.garbled(*_words(h, sa, sb), lang)
+
+
+def _words(h: Hunk, sa: Side, sb: Side) -> tuple[list[str], list[str]]:
+    return ([sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i)],
+            [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i)])
 
 
 _SIGNS = classify.UNIT_SIGNS | {"&"}  # signs that stand for words
+_LOW_HIGH = re.compile(r"(?<=[^\W\d_])[⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉]+")  # after a letter: "CO₂", "m²", not "10⁶"
+_FIGURES = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉", "0123456789" * 2)
 _AND = {"de": "und", "en": "and"}
 
 
 def _plain(words: list[str], lang: str) -> list[str]:
     """Return the words as they read: "&" as "and", figures set low or high as any ("CO₂" is "CO2", "m²" "m2"), and
     without the points inside them, figures kept whole ("1.500" is not "1500")."""
-    words = [_AND[lang] if w == "&" else unicodedata.normalize("NFKC", w) for w in words]
+    words = [_AND[lang] if w == "&" else _LOW_HIGH.sub(lambda m: m[0].translate(_FIGURES), w) for w in words]
     return [w if classify.has_digit(w) else w.replace(".", "") for w in words]
 
 

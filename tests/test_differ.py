@@ -179,6 +179,15 @@ def test_a_name_put_for_a_pronoun_or_a_pronoun_for_a_name_is_a_name_change() -> 
     assert [c for c, *_ in major(diff(she, edit(she, "she said", "he said")))] == ["word"]
 
 
+def test_an_irregular_form_of_the_same_word_is_an_inflection() -> None:
+    # "is" -> "was" was a word changed: forms were looked up only when they shared their first letter.
+    de = edit(GERMAN, "Viele Familien", "Das Programm ist neu. Viele Familien")
+    for text, old, new, category in ((ENGLISH, "county is buying", "county was buying", "inflection"),
+                                     (de, "ist neu", "war neu", "inflection"), (de, "ist neu", "wird neu", "word")):
+        assert [(d.category, d.a_text, d.b_text) for d in diff(text, edit(text, old, new))] == [
+            (category, old.split()[-2], new.split()[-2])], new
+
+
 def test_a_word_changed_in_its_last_letters_is_an_inflection_only_where_they_are_an_ending() -> None:
     # "Schmidt" -> "Schmitt" and "Hallberg" -> "Hallbach" were inflections: a shared start of 60 % was enough.
     # A name takes no ending but the genitive's: "Lang" -> "Lange" after a first name is another name.
@@ -359,8 +368,12 @@ def test_a_unit_or_a_word_written_with_a_sign_is_the_same_and_another_unit_is_a_
                      ("CO2", "CO₂"), ("m2", "m²"), ("am 14. April", "am Montag, dem 14. April")):
         assert [d.severity for d in diff(de, edit(de, old, new))] == ["minor"], new
     for old, new, category in (("Kilometer neue", "Meilen neue", "number"), ("Euro", "Franken", "number"),
-                               ("am 14. April", "am Sonntag, dem 14. April", "date")):
+                               ("am 14. April", "am Sonntag, dem 14. April", "date"), ("18 Kilometer", "18", "number"),
+                               ("Millionen Euro", "Millionen", "number"), ("CO2-Ausstoß", "CO-Ausstoß", "number"),
+                               ("Viele Familien", "Franken, viele Familien", "word")):  # the region, not a unit
         assert [(d.category, d.severity) for d in diff(de, edit(de, old, new))] == [(category, "major")], new
+    figures = "Es geht um 10⁶ Tonnen und 2³ Kisten."  # a power is no figure set high as a letter's
+    assert [d.severity for d in diff(figures, edit(edit(figures, "10⁶", "106"), "2³", "23"))] == ["major"] * 2
     for old, new in (("11 miles", "11 mi"), ("county and the", "county & the")):
         assert [d.severity for d in diff(ENGLISH, edit(ENGLISH, old, new))] == ["minor"], new
 
@@ -418,23 +431,29 @@ def test_a_scanned_copy_s_misreadings_are_minor_and_its_edits_are_not() -> None:
 def test_in_a_scanned_copy_words_read_as_no_words_close_to_them_are_ocr_garbage() -> None:
     # Garbage as tesseract made it of a degraded scan (bench/data/diff_corpus_ocr): no words of the language, a few
     # letters from the words they stand for, and not letters drawn alike. Two of them make a copy look scanned.
-    garbage = [("Verbindung", "Verbimdnug"), ("Versammlung", "Versanmhmg")]
+    garbage = [("Verbindung", "Verbimdnug"), ("Versammlung", "Versanmhmg"), ("gewünscht", "gewimsclit")]
     edits = [("Familien", "Eltern"), ("Kilometer neue", "Kilometcrn neue"),
-             ("Kreistages Brandner", "Kreistages Brenner")]
+             ("Kreistages Brandner", "Kreistages Brenner"), ("ersten Bauarbeiten", "ersten Bauvorarbeiten")]
     scanned = GERMAN
     for old, new in garbage + edits:
         scanned = edit(scanned, old, new)
     found = diff(GERMAN, rewrap(scanned))
     assert sorted((d.a_text, d.b_text) for d in found if d.note == "likely misread by OCR") == sorted(garbage)
-    # A word put for a word is an edit; so is another ending, however misread; and a name for a name, though the
-    # dictionary knows one and not the other.
+    # A word put for a word is an edit; so is another ending, however misread; a word made of words; and a name for
+    # a name, though the dictionary knows one and not the other.
     assert major(found) == [("word", "changed", "Kilometer", "Kilometcrn"), ("name", "changed", "Brandner", "Brenner"),
-                            ("word", "changed", "Familien", "Eltern")]
-    english = edit(edit(ENGLISH, "children", "chiklren"), "county and", "conuty and")
+                            ("word", "changed", "Familien", "Eltern"),
+                            ("word", "changed", "Bauarbeiten", "Bauvorarbeiten")]
+    english = edit(edit(edit(ENGLISH, "children", "chiklren"), "county and", "conuty and"), "villages", "villnges")
     assert [(d.a_text, d.b_text, d.note) for d in diff(ENGLISH, english)] == [
-        ("county", "conuty", "likely misread by OCR"), ("children", "chiklren", "likely misread by OCR")]
-    # One alone is an edit: a copy that was not scanned may have a typing error fixed.
-    assert [(d.severity, d.note) for d in diff(GERMAN, edit(GERMAN, "Verbindung", "Verbimdnug"))] == [("major", "")]
+        ("county", "conuty", "likely misread by OCR"), ("children", "chiklren", "likely misread by OCR"),
+        ("villages", "villnges", "likely misread by OCR")]
+    # Two are no scan, but typing errors fixed in a copy that was not scanned: what else changed stays an edit.
+    typos = edit(edit(GERMAN, "Versammlung", "Versammlugn"), "Bedeutung", "Bedetuung")
+    fixed = edit(edit(GERMAN, "drei Jahren", "zwei Jahren"), "Kinder sicher", "Rinder sicher")
+    assert [(d.a_text, d.b_text, d.severity) for d in diff(typos, fixed)] == [
+        ("drei", "zwei", "major"), ("Kinder", "Rinder", "major"), ("Bedetuung", "Bedeutung", "major"),
+        ("Versammlugn", "Versammlung", "major")]
 
 
 def test_in_a_scanned_copy_ocr_is_given_more_but_never_a_word_s_ending_or_start() -> None:
