@@ -451,7 +451,7 @@ def garbled(a: Sequence[str], b: Sequence[str], lang: str) -> bool:
     known_a, known_b = [is_word(w, lang) for w in a], [is_word(w, lang) for w in b]
     if all(known_a) == all(known_b):
         return False
-    (clean, _), (read, known) = sorted(((a, known_a), (b, known_b)), key=lambda side: not all(side[1]))
+    clean, read, known = (a, b, known_b) if all(known_a) else (b, a, known_a)
     if any(_made_of_words(w, lang) for w, k in zip(read, known, strict=True) if not k):
         return False
     if len(clean) != len(read):  # split or joined differently

@@ -143,12 +143,12 @@ def compare(a: Version, b: Version) -> list[Discrepancy]:
     found = [part for h in found for part in _apart_from_date(h, sa, sb)]
     classified = [(h, *_category(h, sa, sb, a, b, lang)) for h in found]
     words = [i for i, (h, category, note) in enumerate(classified) if not note and category not in _WHOLE]
-    alike = sum(_misread(classified[i][0], sa, sb) for i in words)
-    garbage = sum(_garbled(classified[i][0], sa, sb, lang) and not _misread(classified[i][0], sa, sb) for i in words)
-    if alike >= MISREADS or alike + garbage > MISREADS:  # a scanned copy: its misreadings
+    alike = {i for i in words if _misread(classified[i][0], sa, sb)}
+    garbage = {i for i in words if i not in alike and _garbled(classified[i][0], sa, sb, lang)}
+    if len(alike) >= MISREADS or len(alike) + len(garbage) > MISREADS:  # a scanned copy: its misreadings
         for i in words:  # are noise beside what changed, and so is its garbage but in a name
             h, category, _ = classified[i]
-            if _misread(h, sa, sb, scanned=True) or (category is not Category.NAME and _garbled(h, sa, sb, lang)):
+            if i in alike or (i in garbage and category is not Category.NAME) or _misread(h, sa, sb, scanned=True):
                 classified[i] = (h, category, MISREAD)
     out = [_discrepancy(h, category, note, sa, sb, a, b) for h, category, note in classified]
     for move in moves:
