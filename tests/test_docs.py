@@ -39,3 +39,13 @@ def test_every_skip_reason_the_code_can_give_is_documented() -> None:
     assert {"hidden", "encrypted", "extraction-timeout"} <= reasons
     for reason in reasons:
         assert f"`{reason}`" in README, reason
+
+
+def test_the_changelog_is_well_formed_and_holds_each_entry_once() -> None:
+    # A scripted edit once wrote an entry between every two characters of it (3ae65a7: 68 MB, 644,521 lines).
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^#+ .*", text, re.MULTILINE)
+    assert headings[:2] == ["# Changelog", "## [Unreleased]"]
+    entries = [entry.strip() for entry in re.split(r"^- ", text, flags=re.MULTILINE)[1:]]
+    assert len(entries) == len(set(entries))
+    assert all(line == "" or line.startswith(("#", "- ", "  ", "All notable")) for line in text.splitlines())
