@@ -201,7 +201,7 @@ _UNIT_WORDS = {
     "mio": {"million", "millionen"}, "mrd": {"milliarde", "milliarden"}, "tsd": {"tausend"},
     "km": {"kilometer", "kilometern", "kilometers", "kilometre", "kilometres"},
     "kg": {"kilogramm", "kilogram", "kilograms", "kilo", "kilos"}, "ha": {"hektar", "hectare", "hectares"},
-    "mi": {"meile", "meilen", "mile", "miles"}, "m²": {"qm", "quadratmeter", "quadratmetern"},
+    "mi": {"meile", "meilen", "mile", "miles"}, "m²": {"m2", "qm", "quadratmeter", "quadratmetern"},
     "kwh": {"kilowattstunde", "kilowattstunden"},
 }  # fmt: skip (no "bn": a German Billion is a thousand times an English billion)
 # Words that multiply the figure before them; no "billion" in German, where a Billion is an English trillion.

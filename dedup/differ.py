@@ -162,8 +162,8 @@ def _category(h: Hunk, sa: Side, sb: Side, a: Version, b: Version, lang: str) ->
     """Return the category of a hunk and a note, checking the most specific categories first."""
     words_a = [sa.words[i] for i in range(h.a0, h.a1) if sa.is_word(i) or sa.words[i] in _SIGNS]
     words_b = [sb.words[i] for i in range(h.b0, h.b1) if sb.is_word(i) or sb.words[i] in _SIGNS]
-    plain_a, plain_b = _plain(words_a, lang), _plain(words_b, lang)
-    if plain_a == plain_b:  # the same words written otherwise: "pm" -> "p.m.", "USA" -> "U.S.A.", "&" -> "and"
+    plain_a, plain_b = _plain(words_a), _plain(words_b)
+    if _read_alike(plain_a, plain_b):  # written otherwise: "pm" -> "p.m.", "USA" -> "U.S.A.", "&" -> "and"
         return Category.PUNCTUATION, ""
     if [w.casefold() for w in plain_a] == [w.casefold() for w in plain_b]:
         if [w.lower() for w in words_a] != [w.lower() for w in words_b] and _is_name(h, sa, sb, lang):
@@ -239,14 +239,19 @@ def _words(h: Hunk, sa: Side, sb: Side) -> tuple[list[str], list[str]]:
 _SIGNS = classify.UNIT_SIGNS | {"&"}  # signs that stand for words
 _LOW_HIGH = re.compile(r"(?<=[^\W\d_])[⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉]+")  # after a letter: "CO₂", "m²", not "10⁶"
 _FIGURES = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉", "0123456789" * 2)
-_AND = {"de": "und", "en": "and"}
+_AND = ({"&", "und"}, {"&", "and"})  # in either language: "Black & Decker" is "Black and Decker" in a German text
 
 
-def _plain(words: list[str], lang: str) -> list[str]:
-    """Return the words as they read: "&" as "and", figures set low or high as any ("CO₂" is "CO2", "m²" "m2"), and
-    without the points inside them, figures kept whole ("1.500" is not "1500")."""
-    words = [_AND[lang] if w == "&" else _LOW_HIGH.sub(lambda m: m[0].translate(_FIGURES), w) for w in words]
+def _plain(words: list[str]) -> list[str]:
+    """Return the words as they read: figures set low or high as any ("CO₂" is "CO2", "m²" "m2"), and without the
+    points inside them, figures kept whole ("1.500" is not "1500")."""
+    words = [_LOW_HIGH.sub(lambda m: m[0].translate(_FIGURES), w) for w in words]
     return [w if classify.has_digit(w) else w.replace(".", "") for w in words]
+
+
+def _read_alike(a: list[str], b: list[str]) -> bool:
+    """Whether two runs of plain words read the same, "&" for "and" or "und"."""
+    return len(a) == len(b) and all(x == y or {x, y} in _AND for x, y in zip(a, b, strict=True))
 
 
 def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:

@@ -372,6 +372,13 @@ def test_a_unit_or_a_word_written_with_a_sign_is_the_same_and_another_unit_is_a_
                                ("Millionen Euro", "Millionen", "number"), ("CO2-Ausstoß", "CO-Ausstoß", "number"),
                                ("Viele Familien", "Franken, viele Familien", "word")):  # the region, not a unit
         assert [(d.category, d.severity) for d in diff(de, edit(de, old, new))] == [(category, "major")], new
+    farm = edit(de, "Viele Familien", "Der Hof von Black & Decker hat 40 ha, 500 kg, 12 kWh, 80 ct und 300 ¥. Viele")
+    for old, new in (("40 ha", "40 Hektar"), ("500 kg", "500 Kilogramm"), ("12 kWh", "12 Kilowattstunden"),
+                     ("80 ct", "80 Cent"), ("300 ¥", "300 Yen"), ("300 m2", "300 qm"), ("300 m2", "300 Quadratmeter"),
+                     ("Black & Decker", "Black and Decker"), ("Black & Decker", "Black und Decker")):
+        assert [d.severity for d in diff(farm, edit(farm, old, new))] == ["minor"], new
+    for old, new in (("40 ha", "40 kg"), ("80 ct", "80 €"), ("12 kWh", "12 km"), ("300 m2", "300 km")):
+        assert [(d.category, d.severity) for d in diff(farm, edit(farm, old, new))] == [("number", "major")], new
     figures = "Es geht um 10⁶ Tonnen und 2³ Kisten."  # a power is no figure set high as a letter's
     assert [d.severity for d in diff(figures, edit(edit(figures, "10⁶", "106"), "2³", "23"))] == ["major"] * 2
     for old, new in (("11 miles", "11 mi"), ("county and the", "county & the")):
@@ -444,6 +451,10 @@ def test_in_a_scanned_copy_words_read_as_no_words_close_to_them_are_ocr_garbage(
     assert major(found) == [("word", "changed", "Kilometer", "Kilometcrn"), ("name", "changed", "Brandner", "Brenner"),
                             ("word", "changed", "Familien", "Eltern"),
                             ("word", "changed", "Bauarbeiten", "Bauvorarbeiten")]
+    # Split or joined otherwise, the words read as one: garbage when close to the other side's, joined.
+    assert classify.garbled(["Versammlung"], ["Versanm", "hmg"], "de")
+    assert classify.garbled(["die", "Versammlung"], ["dieVersanmhmg"], "de")
+    assert not classify.garbled(["Versammlung"], ["Verfall", "qqq"], "de")
     english = edit(edit(edit(ENGLISH, "children", "chiklren"), "county and", "conuty and"), "villages", "villnges")
     assert [(d.a_text, d.b_text, d.note) for d in diff(ENGLISH, english)] == [
         ("county", "conuty", "likely misread by OCR"), ("children", "chiklren", "likely misread by OCR"),

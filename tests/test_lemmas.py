@@ -11,7 +11,7 @@ import simplemma
 from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries.trie_dictionary_factory import TrieWrapDict
 
-from dedup import classify
+from dedup import classify, lemmas
 from dedup.lemmas import Tries
 
 # Regular and irregular forms, unknown words, capitals and umlauts.
@@ -82,3 +82,11 @@ def test_inflections_need_the_lemmas():
     assert classify.is_inflection("Häuser", "Haus", "de")
     assert classify.is_inflection("ran", "run", "en")
     assert not classify.is_inflection("ran", "rat", "en")
+
+
+def test_a_word_is_known_however_capitalised_and_part_by_part_with_hyphens():
+    for word in ("Häuser", "häuser", "HÄUSER", "Ging", "ging", "Stadt-Verwaltung"):  # a sentence start, a headline
+        assert lemmas.is_word(word, "de"), word
+    for word in ("Bestinmite", "viehnchr", "Stadt-Xqzzy", "running"):  # OCR's garbage; one part no word; English
+        assert not lemmas.is_word(word, "de"), word
+    assert lemmas.is_word("Running", "en") and not lemmas.is_word("chiklren", "en")
