@@ -3,14 +3,16 @@ r"""Fingerprint normalized text: tokens, word-shingle hashes and a MinHash signa
 Everything is computed with numpy over whole arrays, without a Python call
 per word: the case-folded text is turned into an array of code points once,
 words are the runs of `\w` characters in it (a table of the Basic
-Multilingual Plane made from the `\w` of the `re` module itself), their
-letters that OCR reads one for another folded to one (`dedup.glyphs`: a
-scanned copy keeps more shingles), and each
-word's hash is a polynomial over its code points, taken from prefix sums
-(`SHINGLE_HASH`). The signature follows datasketch's "affine32" scheme bit
-for bit (MurmurHash3 finalizer, then a*h+b in uint32 per permutation), so it
-can be handed to datasketch's LSH and compared with `datasketch.MinHash`
-directly.
+Multilingual Plane made from the `\w` of the `re` module itself). A word is
+hashed as its skeleton, which a scanned copy's misreadings change less: its
+characters that OCR reads one for another folded to one (`dedup.glyphs`),
+then its thin letters dropped ("i", "l", "t", "f", "1", which OCR loses,
+gains and reads one for another) and each run of a character kept once
+("mm" read as "nnn"). Each word's hash is a polynomial over its skeleton's
+code points, taken from prefix sums (`SHINGLE_HASH`). The signature follows
+datasketch's "affine32" scheme bit for bit (MurmurHash3 finalizer, then
+a*h+b in uint32 per permutation), so it can be handed to datasketch's LSH and
+compared with `datasketch.MinHash` directly.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ from dedup import glyphs
 
 U32 = npt.NDArray[np.uint32]
 U64 = npt.NDArray[np.uint64]
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
 SortKind = Literal["quicksort", "stable"]
 
-SHINGLE_HASH = "polynomial64 glyphs2"  # what an index records: its shingle hashes depend on it (and on `glyphs`)
+SHINGLE_HASH = "polynomial64 glyphs2 skeleton1"  # what an index records: shingle hashes depend on it and `glyphs`
 _TOKEN = re.compile(r"\w+")
 _P = 0x100000001B3  # the multiplier of the word polynomial; odd, so invertible modulo 2**64
 _P_INVERSE = pow(_P, -1, 1 << 64)
@@ -53,8 +57,23 @@ class Fingerprint:
 
 
 def tokens(text: str) -> list[str]:
-    """Return the fingerprint tokens: case-folded words, punctuation dropped, letters OCR confuses folded."""
-    return _TOKEN.findall(text.casefold().translate(glyphs.WORD_FOLD))
+    """Return the fingerprint tokens: the skeletons of the case-folded words, punctuation dropped.
+
+    A skeleton is the word with the characters OCR confuses folded, its thin
+    letters dropped and each run of a character kept once: "Kommission" and
+    "Konnnission" are both "kouu" + "s" + "ou". A word of thin letters only
+    ("it", "ist") is the empty token: it still counts, and stands in shingles.
+    """
+    return [_word_skeleton(word) for word in _TOKEN.findall(text.casefold())]
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_skeleton(word: str) -> str:
+    kept: list[str] = []
+    for char in word.translate(glyphs.WORD_FOLD):  # as `_skeleton` decides
+        if char != glyphs.THIN and not (kept and kept[-1] == char):
+            kept.append(char)
+    return "".join(kept)
 
 
 def shingle_hashes(words: list[str], size: int) -> U32:
@@ -88,7 +107,8 @@ def fingerprints(texts: Sequence[str], shingle_size: int, num_perm: int, seed: i
     firsts = np.cumsum([0] + [len(f) + 1 for f in folded[:-1]])  # where each text starts in `points`
     owner = np.searchsorted(firsts, starts, side="right") - 1  # the text of each word
     counts = np.bincount(owner, minlength=len(texts))
-    hashed = _word_hashes(glyph_table()[points], starts, ends)  # the words found, their letters folded as `tokens`
+    skeleton, first, last = _skeleton(glyph_table()[points], is_word[1:-1], starts, ends)
+    hashed = _word_hashes(skeleton, first, last)  # the words' skeletons, as `tokens` makes them
     # Sorted by text, distinct within each. The keys come text by text, and timsort ("stable") merges such
     # runs: a batch of 256 documents sorts in 2.1 ms against 3.2 for quicksort.
     keys = distinct(_shingle_keys(hashed, owner, counts, shingle_size), kind="stable")
@@ -141,7 +161,23 @@ def glyph_table() -> U32:
     return table
 
 
-def _word_hashes(points: U32, starts: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]) -> U64:
+def _skeleton(drawn: U32, words: npt.NDArray[np.bool_], starts: I64, ends: I64) -> tuple[U32, I32, I32]:
+    """Return the skeletons of the words [start, end) of the folded code points `drawn`, one after the other, and
+    where each now starts and ends: the characters of `words`, none folded to `glyphs.THIN`, and of each run of the
+    same character in a word one."""
+    thick = words & (drawn != ord(glyphs.THIN))
+    before = np.zeros(len(thick) + 1, dtype=np.int32)  # how many are kept before each code point
+    np.cumsum(thick, out=before[1:])
+    drawn, first, last = drawn[thick], before[starts], before[ends]
+    once = np.ones(len(drawn), dtype=np.bool_)
+    np.not_equal(drawn[1:], drawn[:-1], out=once[1:])
+    once[first[first < len(drawn)]] = True  # a word's first: the word before may end in the same
+    before = np.zeros(len(drawn) + 1, dtype=np.int32)
+    np.cumsum(once, out=before[1:])
+    return drawn[once], before[first], before[last]
+
+
+def _word_hashes(points: U32, starts: I64 | I32, ends: I64 | I32) -> U64:
     """Return a 64-bit hash of each word [start, end) of `points`: a polynomial over its code points, mixed.
 
     The sums come from prefix sums over stretches of about a million code

@@ -18,6 +18,7 @@ FOLD = {ord(c): group[0] for group in GROUPS for c in group}  # for str.translat
 # differ, which must tell "einen" from "einem", does not use it.
 WORD_FOLD = {k: v for k, v in FOLD.items() if re.fullmatch(r"\w", chr(k)) and re.fullmatch(r"\w", v)}
 WORD_FOLD[ord("m")] = FOLD[ord("n")]
+THIN = GROUPS[0][0]  # the fingerprint drops the letters folded to it: OCR loses and gains them most
 # Letter pairs read as one letter, and back: "rn" for "m", "cl" for "d", "ii" for "ü".
 _PAIRS = re.compile("rn|nn|in|ni|cl|ci|li|vv|ii|ri|ti")
 _AS_ONE = {"rn": "m", "nn": "m", "in": "m", "ni": "m", "cl": "d", "ci": "d", "li": "h", "vv": "w", "ii": "u",
