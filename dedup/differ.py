@@ -251,7 +251,7 @@ def _plain(words: list[str]) -> list[str]:
 
 def _read_alike(a: list[str], b: list[str]) -> bool:
     """Whether two runs of plain words read the same, "&" for "and" or "und"."""
-    return len(a) == len(b) and all(x == y or {x, y} in _AND for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(x == y or {x.casefold(), y.casefold()} in _AND for x, y in zip(a, b, strict=True))
 
 
 def _apart_from_date(h: Hunk, sa: Side, sb: Side) -> list[Hunk]:

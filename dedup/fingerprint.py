@@ -6,7 +6,7 @@ words are the runs of `\w` characters in it (a table of the Basic
 Multilingual Plane made from the `\w` of the `re` module itself). A word is
 hashed as its skeleton, which a scanned copy's misreadings change less: its
 characters that OCR reads one for another folded to one (`dedup.glyphs`),
-then its thin letters dropped ("i", "l", "t", "f", "1", which OCR loses,
+then its thin letters dropped ("i", "l", "t", "f", "j", "1", "7", which OCR loses,
 gains and reads one for another) and each run of a character kept once
 ("mm" read as "nnn"). Each word's hash is a polynomial over its skeleton's
 code points, taken from prefix sums (`SHINGLE_HASH`). The signature follows
@@ -61,7 +61,7 @@ def tokens(text: str) -> list[str]:
 
     A skeleton is the word with the characters OCR confuses folded, its thin
     letters dropped and each run of a character kept once: "Kommission" and
-    "Konnnission" are both "kouu" + "s" + "ou". A word of thin letters only
+    "Konnnission" are both "kousou". A word of thin letters only
     ("it", "ist") is the empty token: it still counts, and stands in shingles.
     """
     return [_word_skeleton(word) for word in _TOKEN.findall(text.casefold())]
@@ -70,7 +70,7 @@ def tokens(text: str) -> list[str]:
 @lru_cache(maxsize=1 << 16)
 def _word_skeleton(word: str) -> str:
     kept: list[str] = []
-    for char in word.translate(glyphs.WORD_FOLD):  # as `_skeleton` decides
+    for char in word.translate(glyphs.WORD_FOLD):  # the definition `_skeleton` computes for a whole batch
         if char != glyphs.THIN and not (kept and kept[-1] == char):
             kept.append(char)
     return "".join(kept)

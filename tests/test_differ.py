@@ -375,7 +375,8 @@ def test_a_unit_or_a_word_written_with_a_sign_is_the_same_and_another_unit_is_a_
     farm = edit(de, "Viele Familien", "Der Hof von Black & Decker hat 40 ha, 500 kg, 12 kWh, 80 ct und 300 ¥. Viele")
     for old, new in (("40 ha", "40 Hektar"), ("500 kg", "500 Kilogramm"), ("12 kWh", "12 Kilowattstunden"),
                      ("80 ct", "80 Cent"), ("300 ¥", "300 Yen"), ("300 m2", "300 qm"), ("300 m2", "300 Quadratmeter"),
-                     ("Black & Decker", "Black and Decker"), ("Black & Decker", "Black und Decker")):
+                     ("Black & Decker", "Black and Decker"), ("Black & Decker", "Black und Decker"),
+                     ("Black & Decker", "Black Und Decker")):
         assert [d.severity for d in diff(farm, edit(farm, old, new))] == ["minor"], new
     for old, new in (("40 ha", "40 kg"), ("80 ct", "80 €"), ("12 kWh", "12 km"), ("300 m2", "300 km")):
         assert [(d.category, d.severity) for d in diff(farm, edit(farm, old, new))] == [("number", "major")], new
