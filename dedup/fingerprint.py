@@ -166,15 +166,15 @@ def _skeleton(drawn: U32, words: npt.NDArray[np.bool_], starts: I64, ends: I64) 
     where each now starts and ends: the characters of `words`, none folded to `glyphs.THIN`, and of each run of the
     same character in a word one."""
     thick = words & (drawn != ord(glyphs.THIN))
-    before = np.zeros(len(thick) + 1, dtype=np.int32)  # how many are kept before each code point
-    np.cumsum(thick, out=before[1:])
-    drawn, first, last = drawn[thick], before[starts], before[ends]
-    once = np.ones(len(drawn), dtype=np.bool_)
-    np.not_equal(drawn[1:], drawn[:-1], out=once[1:])
-    once[first[first < len(drawn)]] = True  # a word's first: the word before may end in the same
-    before = np.zeros(len(drawn) + 1, dtype=np.int32)
-    np.cumsum(once, out=before[1:])
-    return drawn[once], before[first], before[last]
+    thick_before = np.zeros(len(thick) + 1, dtype=np.int32)  # how many are kept before each code point
+    np.cumsum(thick, out=thick_before[1:])
+    letters, first, last = drawn[thick], thick_before[starts], thick_before[ends]
+    once = np.ones(len(letters), dtype=np.bool_)
+    np.not_equal(letters[1:], letters[:-1], out=once[1:])
+    once[first[first < len(letters)]] = True  # a word's first: the word before may end in the same
+    once_before = np.zeros(len(letters) + 1, dtype=np.int32)
+    np.cumsum(once, out=once_before[1:])
+    return letters[once], once_before[first], once_before[last]
 
 
 def _word_hashes(points: U32, starts: I64 | I32, ends: I64 | I32) -> U64:
